@@ -1,0 +1,69 @@
+"""Registries of the pipeline's pluggable stages: advantage estimators and reward shapings.
+
+An advantage estimator is a pure function
+``fn(trajectories: list[Trajectory], **options) -> list[list[float]]`` returning one
+advantage per turn of each trajectory (errored trajectories get all zeros).
+A shaping is a pure function ``fn(trajectories, **options) -> list[Trajectory]`` that
+returns copies with per-turn ``reward`` (and ``outcome_reward``) rewritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from agentrl.core.types import Trajectory
+from agentrl.registry_base import Registry
+
+AdvantageFn = Callable[..., list[list[float]]]
+ShapingFn = Callable[..., list[Trajectory]]
+
+ADVANTAGES: Registry[AdvantageFn] = Registry("advantage estimator")
+SHAPINGS: Registry[ShapingFn] = Registry("shaping")
+
+
+def register_advantage(name: str) -> Callable[[AdvantageFn], AdvantageFn]:
+    """Decorator: register an advantage estimator under ``name``."""
+    return ADVANTAGES.register(name)
+
+
+def register_shaping(name: str) -> Callable[[ShapingFn], ShapingFn]:
+    """Decorator: register a reward shaping under ``name``."""
+    return SHAPINGS.register(name)
+
+
+def _load_builtins() -> None:
+    import agentrl.algos.advantages  # noqa: F401  (registers the built-in estimators)
+    import agentrl.rewards  # noqa: F401  (registers the built-in shapings)
+
+
+def get_advantage(name: str) -> AdvantageFn:
+    """The estimator registered as ``name``."""
+    _load_builtins()
+    return ADVANTAGES.get(name)
+
+
+def list_advantages() -> list[str]:
+    _load_builtins()
+    return ADVANTAGES.names()
+
+
+def get_shaping(name: str) -> ShapingFn:
+    _load_builtins()
+    return SHAPINGS.get(name)
+
+
+def list_shapings() -> list[str]:
+    _load_builtins()
+    return SHAPINGS.names()
+
+
+def group_by_id(trajectories: list[Trajectory]) -> dict[str, list[int]]:
+    """Indices of the trajectories of each group, in order of first appearance."""
+    groups: dict[str, list[int]] = {}
+    for index, trajectory in enumerate(trajectories):
+        groups.setdefault(trajectory.group_id, []).append(index)
+    return groups
+
+
+Options = dict[str, Any]

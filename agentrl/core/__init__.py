@@ -1,0 +1,20 @@
+"""The episode API: data types, the `Env` base class, the registry and the checker."""
+
+from agentrl.core.env import Env, EnvError, digest_state
+from agentrl.core.registry import make, register, registered
+from agentrl.core.types import EnvSpec, Observation, StepResult, Task, Trajectory, Turn
+
+__all__ = [
+    "Env",
+    "EnvError",
+    "EnvSpec",
+    "Observation",
+    "StepResult",
+    "Task",
+    "Trajectory",
+    "Turn",
+    "digest_state",
+    "make",
+    "register",
+    "registered",
+]

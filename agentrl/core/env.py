@@ -1,0 +1,58 @@
+"""The `Env` base class every environment family implements."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+from agentrl.core.types import EnvSpec, Observation, StepResult, Task
+
+
+class EnvError(RuntimeError):
+    """An env failed in a way that is not the agent's fault (crash, bad data, engine down)."""
+
+
+class Env(ABC):
+    """A multi-turn environment speaking agentrl's episode API.
+
+    Lifecycle: ``reset(task, seed=...)`` returns the first `Observation`; ``step(action)``
+    returns a `StepResult` until ``terminated`` or ``truncated``; ``close()`` frees
+    resources and is safe to call twice. Envs are synchronous; the rollout runner
+    parallelises them. A malformed or inadmissible action is never an exception: the env
+    explains it in the next observation and sets ``info["action_valid"] = False``.
+    """
+
+    spec: EnvSpec
+
+    @abstractmethod
+    def reset(self, task: Task | None = None, *, seed: int | None = None) -> Observation:
+        """Start an episode on ``task`` (a default task chosen by ``seed`` when None)."""
+
+    @abstractmethod
+    def step(self, action: str) -> StepResult:
+        """Apply one action and return what came of it."""
+
+    @abstractmethod
+    def tasks(self, split: str) -> Sequence[Task]:
+        """The tasks of ``split`` in a deterministic order."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Free resources. Must be safe to call more than once."""
+
+    def __enter__(self) -> Env:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def digest_state(*parts: Any) -> str:
+    """Canonical short digest of JSON-serialisable parts, for `Observation.state_key`.
+
+    Dicts are key-sorted, so equal situations give equal keys whatever the build order.
+    """
+    payload = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha1(payload.encode()).hexdigest()[:16]

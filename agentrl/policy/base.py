@@ -1,0 +1,59 @@
+"""The `Policy` protocol: what rollout and training need from a model backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import torch
+from pydantic import BaseModel, Field
+
+Messages = list[dict[str, Any]]
+
+
+class SamplingParams(BaseModel):
+    """How to sample a reply."""
+
+    temperature: float = Field(default=1.0, ge=0.0, description="0 means greedy.")
+    top_p: float = Field(default=1.0, gt=0.0, le=1.0, description="Nucleus sampling mass.")
+    top_k: int = Field(default=0, ge=0, description="0 disables top-k.")
+    max_new_tokens: int = Field(default=64, ge=1, description="Reply length limit in tokens.")
+    seed: int | None = Field(default=None, description="Seeds the sampler for this call.")
+
+
+class Generation(BaseModel):
+    """One sampled reply."""
+
+    text: str
+    prompt_ids: list[int]
+    token_ids: list[int]
+    logprobs: list[float] = Field(description="log π(token | prefix) at the sampling temperature.")
+    finish_reason: str = Field(default="stop", description="'stop' or 'length'.")
+
+
+@dataclass
+class TokenScores:
+    """Per-token log-probs and entropies of given action tokens, padded to [B, L]."""
+
+    logprobs: torch.Tensor
+    entropies: torch.Tensor
+    mask: torch.Tensor  # 1.0 on real action tokens, 0.0 on padding
+
+
+@runtime_checkable
+class Policy(Protocol):
+    """A model that writes replies to chat messages and scores given replies."""
+
+    def generate(self, batch: list[Messages], sampling: SamplingParams) -> list[Generation]:
+        """Sample one reply per conversation, all in one batched call."""
+        ...
+
+    def score(
+        self,
+        prompt_ids: list[list[int]],
+        action_ids: list[list[int]],
+        *,
+        temperature: float = 1.0,
+    ) -> TokenScores:
+        """Log-probs and entropies of ``action_ids`` after ``prompt_ids`` (differentiable)."""
+        ...

@@ -1,0 +1,41 @@
+"""A small named registry, shared by advantages, shapings, rewards and policies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class UnknownNameError(KeyError):
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class Registry(Generic[T]):
+    """Maps names to objects; a wrong name is an error listing the registered ones."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._items: dict[str, T] = {}
+
+    def register(self, name: str) -> Callable[[T], T]:
+        def decorator(item: T) -> T:
+            self._items[name] = item
+            return item
+
+        return decorator
+
+    def get(self, name: str) -> T:
+        if name not in self._items:
+            raise UnknownNameError(
+                f"{self.kind} {name!r} is not registered; registered: {', '.join(self.names())}"
+            )
+        return self._items[name]
+
+    def names(self) -> list[str]:
+        return sorted(self._items)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._items

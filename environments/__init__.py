@@ -1,0 +1,1 @@
+"""Environment families shipped with agentrl, one sub-package each."""

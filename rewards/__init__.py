@@ -1,0 +1,1 @@
+"""Outcome rewards, reward shaping and credit signals; importing registers the shapings."""
