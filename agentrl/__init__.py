@@ -28,3 +28,4 @@ __all__ = [
     "register",
     "registered",
 ]
+import agentrl.core.gym  # noqa: E402,F401  (registers agentrl/<Name>-v0 with gymnasium)

@@ -18,15 +18,16 @@ from agentrl.core.env import Env
 
 ENTRY_POINT_GROUP = "agentrl.envs"
 
-# Families shipped with agentrl, imported lazily so that `import agentrl` stays light.
-_BUILTIN_MODULES = (
-    "agentrl.environments.toy",
-    "agentrl.environments.textworld",
-    "agentrl.environments.alfworld",
-    "agentrl.environments.webshop",
-    "agentrl.environments.swe",
-    "agentrl.environments.search_qa",
-)
+# Families shipped with agentrl, imported lazily so that `import agentrl` stays light:
+# `make(id)` imports only the family of ``id``; `registered()` imports them all.
+_BUILTIN_FAMILIES = {
+    "toy/": "agentrl.environments.toy",
+    "textworld": "agentrl.environments.textworld",
+    "alfworld": "agentrl.environments.alfworld",
+    "webshop": "agentrl.environments.webshop",
+    "swe": "agentrl.environments.swe",
+    "tools/": "agentrl.environments.search_qa",
+}
 
 
 @dataclass
@@ -55,20 +56,23 @@ def register(id: str, entry_point: str | Callable[..., Env], **defaults: Any) ->
     _REGISTRY[id] = EnvEntry(id, entry_point, dict(defaults))
 
 
+def _import_family(module: str) -> None:
+    try:
+        importlib.import_module(module)
+    except ModuleNotFoundError as error:
+        # A family whose optional dependency is not installed stays unregistered;
+        # a missing agentrl module (a bug) must still surface.
+        if error.name and error.name.startswith("agentrl") and error.name != module:
+            raise
+
+
 def _discover() -> None:
     global _discovered
     if _discovered:
         return
     _discovered = True
-    for module in _BUILTIN_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as error:
-            # A family whose optional dependency is not installed stays unregistered;
-            # a missing agentrl module (a bug) must still surface.
-            if error.name and error.name.startswith("agentrl"):
-                if error.name != module:
-                    raise
+    for module in _BUILTIN_FAMILIES.values():
+        _import_family(module)
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         if entry.name not in _REGISTRY:
             register(entry.name, entry.value)
@@ -97,7 +101,11 @@ def make(id: str, **kwargs: Any) -> Env:
     """Build the env registered as ``id`` (or a ``"module:Class"`` path) with ``kwargs``."""
     if ":" in id and id not in _REGISTRY:
         return resolve_entry_point(id)(**kwargs)
-    _discover()
+    for prefix, module in _BUILTIN_FAMILIES.items():
+        if id not in _REGISTRY and id.startswith(prefix):
+            _import_family(module)
+    if id not in _REGISTRY:
+        _discover()
     if id not in _REGISTRY:
         raise UnknownEnvError(
             f"env {id!r} is not registered; registered: {', '.join(registered()) or 'none'}"

@@ -44,8 +44,17 @@ class TokenScores:
 class Policy(Protocol):
     """A model that writes replies to chat messages and scores given replies."""
 
-    def generate(self, batch: list[Messages], sampling: SamplingParams) -> list[Generation]:
-        """Sample one reply per conversation, all in one batched call."""
+    def generate(
+        self,
+        batch: list[Messages],
+        sampling: SamplingParams,
+        *,
+        tools: list[list[dict[str, Any]] | None] | None = None,
+    ) -> list[Generation]:
+        """Sample one reply per conversation, all in one batched call.
+
+        ``tools`` gives each conversation's tool specs (or None) for the chat template.
+        """
         ...
 
     def score(

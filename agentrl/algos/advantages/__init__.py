@@ -1,3 +1,27 @@
 """Built-in advantage estimators; importing this package registers them."""
 
-from agentrl.algos.advantages import grpo  # noqa: F401
+from agentrl.algos.advantages import (  # noqa: F401
+    gae,
+    gigpo,
+    grpo,
+    igpo,
+    reinforce_pp,
+    rloo,
+    salt,
+    spa,
+)
+from agentrl.algos.advantages.gae import gae_returns
+from agentrl.algos.advantages.requirements import (
+    RequirementError,
+    check_tasks,
+    check_trajectories,
+    requirements,
+)
+
+__all__ = [
+    "RequirementError",
+    "check_tasks",
+    "check_trajectories",
+    "gae_returns",
+    "requirements",
+]

@@ -1,0 +1,119 @@
+"""GiGPO: group-in-group policy optimisation — episode- plus anchor-state step advantages.
+
+Feng et al. 2025, "Group-in-Group Policy Optimization for LLM Agent Training"
+(arXiv 2505.10978), as implemented in verl-agent's ``gigpo/core_gigpo.py``:
+- eq. (3): episode advantage A^E = R_i − mean(group R)  (``mean_norm``), or
+  (R_i − mean) / (std + ε)  (``mean_std_norm``; unbiased std, as torch.std);
+- eq. (5): step return R_t = r_t + γ R_{t+1} over each trajectory (γ = 0.95);
+- eq. (6): anchor-state groups — the steps of one episode group whose state is identical
+  (here: equal ``state_key``; optional fuzzy merge of observation texts);
+- eq. (7): step advantage A^S = R_t − mean(step group R_t) (or z-scored);
+- eq. (8): A = A^E + ω A^S (ω = 1).
+Following the code: episode statistics are taken over all step samples of the group by
+default (each trajectory weighted by its length; ``episode_stats="trajectory"`` gives one
+value per trajectory); a statistic over a single value uses mean 0 / std 1 for episodes and
+mean = the value / std 1 for steps, so a singleton step group gives A^S = 0.
+"""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+from typing import Literal
+
+import numpy as np
+
+from agentrl.algos.advantages.batch import TurnBatch, discounted_returns_matrix, group_stats
+from agentrl.algos.advantages.returns import (
+    OUTCOME_MODES,
+    OutcomeMode,
+    check_choice,
+    reward_matrix,
+)
+from agentrl.algos.registry import register_advantage
+from agentrl.core.types import Trajectory
+
+
+def anchor_codes(batch: TurnBatch, similarity_threshold: float | None) -> np.ndarray:
+    """Anchor-state group number of every turn, row-major (eq. 6).
+
+    Exact: turns of one episode group with equal ``state_key`` share a number. With
+    ``similarity_threshold``, a turn joins the first anchor group of its episode group whose
+    representative observation text has a difflib ratio ≥ the threshold (verl-agent's
+    fuzzy variant); this path is pure Python and much slower.
+    """
+    groups = np.repeat(batch.group, batch.lengths).tolist()
+    table: dict[tuple[int, str], int] = {}
+    if similarity_threshold is None:
+        keys = [turn.state_key for turn in batch.flat_turns]
+        pairs = zip(groups, keys, strict=True)
+        return np.asarray([table.setdefault(gk, len(table)) for gk in pairs], dtype=np.int64)
+    if not 0.0 < similarity_threshold < 1.0:
+        raise ValueError(f"similarity_threshold must be in (0, 1), got {similarity_threshold}")
+    representatives: dict[int, list[tuple[str, int]]] = {}
+    codes = []
+    for group, turn in zip(groups, batch.flat_turns, strict=True):
+        text = turn.observation.text
+        reps = representatives.setdefault(group, [])
+        similar = (c for rep, c in reps
+                   if SequenceMatcher(None, text, rep).ratio() >= similarity_threshold)
+        code = next(similar, None)
+        if code is None:
+            code = table.setdefault((group, text), len(table))
+            reps.append((text, code))
+        codes.append(code)
+    return np.asarray(codes, dtype=np.int64)
+
+
+def episode_advantages(batch: TurnBatch, per_step: bool, use_std: bool,
+                       eps: float) -> np.ndarray:
+    """A^E per row (eq. 3); statistics over step samples or trajectories, as in the code."""
+    rewards = batch.outcomes()
+    if per_step:
+        samples = np.repeat(rewards, batch.lengths)
+        labels = np.repeat(batch.group, batch.lengths)
+    else:
+        samples, labels = rewards, batch.group
+    mean, std, count = group_stats(samples, labels, batch.n_groups, unbiased=True)
+    mean[count <= 1], std[count <= 1] = 0.0, 1.0
+    centred = rewards - mean[batch.group]
+    return centred / (std[batch.group] + eps) if use_std else centred
+
+
+def step_advantages(returns: np.ndarray, codes: np.ndarray, use_std: bool,
+                    eps: float) -> np.ndarray:
+    """A^S per turn (eq. 7): R_t minus its anchor group's mean (or z-scored); singletons 0."""
+    n_codes = int(codes.max()) + 1 if codes.size else 0
+    mean, std, count = group_stats(returns, codes, n_codes, unbiased=True)
+    std[count <= 1] = 1.0
+    centred = returns - mean[codes]
+    return centred / (std[codes] + eps) if use_std else centred
+
+
+@register_advantage("gigpo")
+def gigpo(
+    trajectories: list[Trajectory],
+    *,
+    gamma: float = 0.95,
+    omega: float = 1.0,
+    mode: Literal["mean_norm", "mean_std_norm"] = "mean_norm",
+    episode_stats: Literal["step", "trajectory"] = "step",
+    similarity_threshold: float | None = None,
+    outcome: OutcomeMode = "add",
+    eps: float = 1e-6,
+) -> list[list[float]]:
+    """A_{i,t} = A^E_i + ω A^S_{i,t} (GiGPO eqs. 3, 5–8; see the module docstring).
+
+    Episode reward R_i = ``outcome_reward``; step rewards r_t per ``outcome`` (``returns``);
+    step groups never cross episode groups; errored trajectories get 0 and are left out.
+    """
+    check_choice("mode", mode, ("mean_norm", "mean_std_norm"))
+    check_choice("episode_stats", episode_stats, ("step", "trajectory"))
+    check_choice("outcome", outcome, OUTCOME_MODES)
+    use_std = mode == "mean_std_norm"
+    batch = TurnBatch.build(trajectories)
+    a_episode = episode_advantages(batch, episode_stats == "step", use_std, eps)
+    returns = discounted_returns_matrix(reward_matrix(batch, outcome), gamma)
+    codes = anchor_codes(batch, similarity_threshold)
+    advantages = a_episode[:, None] * batch.mask
+    advantages[batch.mask] += omega * step_advantages(returns[batch.mask], codes, use_std, eps)
+    return batch.scatter(advantages)

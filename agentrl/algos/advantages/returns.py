@@ -1,0 +1,87 @@
+"""Shared helpers of the return-based estimators: per-turn rewards, discounted returns, groups.
+
+The reward convention every return-based estimator (``reinforce++``, ``gae``, ``gigpo``,
+``igpo``, ``spa``) shares: turn t's reward is ``turn.reward`` (the immediate reward after
+shaping) and the trajectory's ``outcome_reward`` R is handled by the ``outcome`` option:
+
+- ``"add"``: the last turn's reward is ``turn.reward + R`` (R arrives with the last action);
+- ``"replace"``: the last turn's reward is R (use when an env's final step reward already
+  *is* the outcome, so it is not counted twice);
+- ``"ignore"``: ``turn.reward`` only (IGPO and SPA shapings already put R in the last turn).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+
+from agentrl.algos.advantages.batch import TurnBatch
+from agentrl.algos.registry import group_by_id
+from agentrl.core.types import Trajectory
+
+OutcomeMode = Literal["add", "replace", "ignore"]
+OUTCOME_MODES = ("add", "replace", "ignore")
+
+
+def check_choice(option: str, value: str, allowed: Sequence[str]) -> None:
+    """Raise ``ValueError`` naming ``option`` when ``value`` is not one of ``allowed``."""
+    if value not in allowed:
+        raise ValueError(f"{option}={value!r} is not allowed; choose one of: {', '.join(allowed)}")
+
+
+def turn_rewards(trajectory: Trajectory, outcome: OutcomeMode = "add") -> list[float]:
+    """The per-turn reward sequence r_0..r_{T-1} of ``trajectory`` (see module docstring)."""
+    rewards = [turn.reward for turn in trajectory.turns]
+    if rewards and outcome == "add":
+        rewards[-1] += trajectory.outcome_reward
+    elif rewards and outcome == "replace":
+        rewards[-1] = trajectory.outcome_reward
+    return rewards
+
+
+def discounted_returns(rewards: Sequence[float], gamma: float) -> list[float]:
+    """G_t = r_t + γ G_{t+1}, G_T = 0, computed backwards (GiGPO eq. 5; Sutton & Barto 3.9)."""
+    returns = [0.0] * len(rewards)
+    running = 0.0
+    for t in range(len(rewards) - 1, -1, -1):
+        running = rewards[t] + gamma * running
+        returns[t] = running
+    return returns
+
+
+def valid_groups(trajectories: list[Trajectory]) -> list[list[int]]:
+    """Indices of the non-errored trajectories of each group; groups with none are dropped."""
+    groups = []
+    for indices in group_by_id(trajectories).values():
+        valid = [i for i in indices if not trajectories[i].errored]
+        if valid:
+            groups.append(valid)
+    return groups
+
+
+def zero_advantages(trajectories: list[Trajectory]) -> list[list[float]]:
+    """One 0.0 per turn of each trajectory: the starting point (and errored episodes' value)."""
+    return [[0.0] * len(t.turns) for t in trajectories]
+
+
+def mean_std(values: Sequence[float], *, unbiased: bool = False) -> tuple[float, float]:
+    """Mean and standard deviation (population by default; Bessel-corrected if ``unbiased``)."""
+    n = len(values)
+    mean = sum(values) / n
+    dof = n - 1 if unbiased else n
+    if dof <= 0:
+        return mean, 0.0
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / dof)
+
+
+def reward_matrix(batch: TurnBatch, outcome: OutcomeMode = "add") -> np.ndarray:
+    """``turn_rewards`` of every row of ``batch`` as a padded matrix."""
+    rewards = batch.reward_matrix()
+    if outcome != "ignore":
+        rows, cols = batch.last_turn()
+        outcomes = batch.outcomes()[rows]
+        rewards[rows, cols] = outcomes + (rewards[rows, cols] if outcome == "add" else 0.0)
+    return rewards

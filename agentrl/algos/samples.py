@@ -1,0 +1,49 @@
+"""Trajectories → per-turn training samples (one sample per agent turn)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agentrl.core.types import Trajectory
+
+
+@dataclass(frozen=True)
+class TurnSample:
+    """The exact tokens a turn was sampled with, and the credit assigned to it."""
+
+    prompt_ids: list[int]
+    action_ids: list[int]
+    old_logprobs: list[float]
+    advantage: float
+    turn_index: int
+    trajectory_index: int
+
+
+def turn_samples(
+    trajectories: list[Trajectory], advantages: list[list[float]]
+) -> list[TurnSample]:
+    """One sample per turn with tokens; errored trajectories contribute nothing.
+
+    The prompt and action ids are exactly those of the rollout (no re-tokenisation), so
+    the trainer scores the very tokens that were sampled.
+    """
+    samples = []
+    for index, (trajectory, per_turn) in enumerate(zip(trajectories, advantages, strict=True)):
+        if trajectory.errored:
+            continue
+        for turn_index, (turn, advantage) in enumerate(
+            zip(trajectory.turns, per_turn, strict=True)
+        ):
+            if not turn.action_ids:
+                continue
+            samples.append(
+                TurnSample(
+                    prompt_ids=turn.prompt_ids,
+                    action_ids=turn.action_ids,
+                    old_logprobs=turn.action_logprobs,
+                    advantage=advantage,
+                    turn_index=turn_index,
+                    trajectory_index=index,
+                )
+            )
+    return samples

@@ -1,0 +1,260 @@
+"""The update step: rewards → advantages → loss → optimizer, on one batch of episodes.
+
+The stages, in the order data moves:
+1. shapings rewrite per-turn rewards (registry `get_shaping`),
+2. the estimator turns the batch into one advantage per turn (registry `get_advantage`),
+3. each turn's advantage is broadcast to its action tokens and the clipped policy loss
+   (+ KL to a reference, − an entropy bonus) is minimised over minibatches.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import random
+from typing import Any
+
+import torch
+from pydantic import BaseModel, Field
+
+from agentrl.algos.context import ShapingContext
+from agentrl.algos.entropy import make_entropy_regularizer
+from agentrl.algos.loss import LossAggregation, aggregate, clipped_policy_terms
+from agentrl.algos.registry import get_advantage, get_shaping
+from agentrl.algos.samples import TurnSample, turn_samples
+from agentrl.core.types import Trajectory
+from agentrl.policy.hf import HFPolicy
+
+
+class AlgorithmOptions(BaseModel):
+    """Credit assignment and loss."""
+
+    advantage: str = Field(default="grpo", description="Registered advantage estimator.")
+    advantage_options: dict[str, Any] = Field(
+        default_factory=dict, description="Keyword options of the estimator."
+    )
+    shaping: list[str] = Field(
+        default_factory=list, description="Registered reward shapings, applied in order."
+    )
+    shaping_options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Options per shaping name."
+    )
+    entropy: str = Field(default="none", description="Entropy term: none, plain or epo.")
+    entropy_options: dict[str, Any] = Field(
+        default_factory=dict, description="Options of the entropy term (e.g. coef)."
+    )
+    clip_low: float = Field(default=0.2, ge=0, description="PPO ε below 1.")
+    clip_high: float = Field(default=0.28, ge=0, description="PPO ε above 1 (clip-higher).")
+    kl_coef: float = Field(default=0.0, ge=0, description="β of the k3 KL to the reference.")
+    loss_aggregation: LossAggregation = Field(
+        default="token-mean", description="How token losses are reduced."
+    )
+
+
+class OptimOptions(BaseModel):
+    """Optimisation."""
+
+    lr: float = Field(default=1e-5, gt=0, description="AdamW learning rate.")
+    weight_decay: float = Field(default=0.0, ge=0)
+    max_grad_norm: float = Field(default=1.0, gt=0, description="Gradient clipping norm.")
+    ppo_epochs: int = Field(default=1, ge=1, description="Passes over each batch.")
+    minibatch_size: int = Field(default=32, ge=1, description="Turns per optimizer step.")
+    micro_batch_size: int = Field(default=4, ge=1, description="Turns per forward pass.")
+
+
+class Trainer:
+    """Turns batches of trajectories into policy updates. State: optimizer + shaping state."""
+
+    def __init__(
+        self,
+        policy: HFPolicy,
+        algorithm: AlgorithmOptions,
+        optim: OptimOptions,
+        *,
+        temperature: float = 1.0,
+        seed: int = 0,
+    ) -> None:
+        self.policy = policy
+        self.algorithm = algorithm
+        self.optim = optim
+        self.temperature = temperature
+        self.seed = seed
+        self.optimizer = torch.optim.AdamW(
+            list(policy.trainable_parameters()), lr=optim.lr, weight_decay=optim.weight_decay
+        )
+        self.entropy = make_entropy_regularizer(algorithm.entropy, **algorithm.entropy_options)
+        self.reference = self._make_reference() if algorithm.kl_coef > 0 else None
+        self.context = ShapingContext(policy=policy, state={}, iteration=0, progress=0.0, seed=seed)
+        self.critic = None
+        if algorithm.advantage == "gae":
+            from agentrl.algos.critic import Critic
+
+            self.critic = Critic(policy)
+
+    def _make_reference(self) -> torch.nn.Module | None:
+        """A frozen copy of the start policy; with LoRA the adapter is switched off instead."""
+        if hasattr(self.policy.model, "disable_adapter"):
+            return None
+        reference = copy.deepcopy(self.policy.model).eval()
+        reference.requires_grad_(False)
+        return reference
+
+    # -- stages 1 and 2 -----------------------------------------------------------------
+
+    def assign_credit(self, trajectories: list[Trajectory]) -> list[Trajectory]:
+        """Shape rewards, estimate advantages, and store each turn's advantage."""
+        shaped = trajectories
+        for name in self.algorithm.shaping:
+            shaping = get_shaping(name)
+            options = dict(self.algorithm.shaping_options.get(name, {}))
+            if "context" in inspect.signature(shaping).parameters:
+                options["context"] = self.context
+            shaped = shaping(shaped, **options)
+        if self.critic is not None:
+            self.critic.annotate(shaped)
+        advantages = get_advantage(self.algorithm.advantage)(
+            shaped, **self.algorithm.advantage_options
+        )
+        for trajectory, per_turn in zip(shaped, advantages, strict=True):
+            for turn, advantage in zip(trajectory.turns, per_turn, strict=True):
+                turn.advantage = advantage
+        return shaped
+
+    # -- stage 3 --------------------------------------------------------------------------
+
+    def update(
+        self, trajectories: list[Trajectory], *, iteration: int = 0, progress: float = 0.0
+    ) -> dict[str, float]:
+        """One training step on a batch; returns the step's metrics."""
+        self.context.iteration, self.context.progress = iteration, progress
+        shaped = self.assign_credit(trajectories)
+        advantages = [[turn.advantage or 0.0 for turn in t.turns] for t in shaped]
+        samples = turn_samples(shaped, advantages)
+        metrics: dict[str, float] = {"train/turns": float(len(samples))}
+        if self.critic is not None:
+            metrics.update(self._fit_critic(shaped))
+        if not samples:
+            return metrics
+        order = random.Random(self.seed + iteration)
+        self.policy.model.train()
+        sums: dict[str, float] = {}
+        steps = 0
+        for _ in range(self.optim.ppo_epochs):
+            shuffled = samples[:]
+            order.shuffle(shuffled)
+            for start in range(0, len(shuffled), self.optim.minibatch_size):
+                step_metrics = self._optimizer_step(
+                    shuffled[start : start + self.optim.minibatch_size], progress
+                )
+                for key, value in step_metrics.items():
+                    sums[key] = sums.get(key, 0.0) + value
+                steps += 1
+        if self.entropy is not None and hasattr(self.entropy, "end_iteration"):
+            self.entropy.end_iteration()
+        metrics.update({key: value / steps for key, value in sums.items()})
+        return metrics
+
+    def _fit_critic(self, shaped: list[Trajectory]) -> dict[str, float]:
+        from agentrl.algos.advantages.gae import gae_returns
+
+        assert self.critic is not None
+        return self.critic.fit(shaped, gae_returns(shaped, **self.algorithm.advantage_options))
+
+    def _optimizer_step(self, minibatch: list[TurnSample], progress: float) -> dict[str, float]:
+        self.optimizer.zero_grad(set_to_none=True)
+        aggregation = self.algorithm.loss_aggregation
+        normalizer = float(
+            sum(len(s.action_ids) for s in minibatch)
+            if aggregation == "token-mean"
+            else len(minibatch)
+        )
+        totals = {"loss/policy": 0.0, "loss/kl": 0.0, "loss/entropy_bonus": 0.0,
+                  "train/clipfrac": 0.0, "train/approx_kl": 0.0, "train/entropy": 0.0}
+        tokens = sum(len(s.action_ids) for s in minibatch)
+        for start in range(0, len(minibatch), self.optim.micro_batch_size):
+            micro = minibatch[start : start + self.optim.micro_batch_size]
+            for key, value in self._micro_step(micro, aggregation, normalizer, progress).items():
+                totals[key] = totals.get(key, 0.0) + value
+        grad_norm = torch.nn.utils.clip_grad_norm_(
+            list(self.policy.trainable_parameters()), self.optim.max_grad_norm
+        )
+        self.optimizer.step()
+        for key in ("train/clipfrac", "train/approx_kl", "train/entropy"):
+            totals[key] /= tokens
+        totals["train/grad_norm"] = float(grad_norm)
+        return totals
+
+    def _micro_step(
+        self, micro: list[TurnSample], aggregation: LossAggregation, normalizer: float,
+        progress: float,
+    ) -> dict[str, float]:
+        prompts = [s.prompt_ids for s in micro]
+        actions = [s.action_ids for s in micro]
+        scores = self.policy.score(prompts, actions, temperature=self.temperature)
+        width = scores.logprobs.shape[1]
+        old = torch.zeros_like(scores.logprobs)
+        for row, sample in enumerate(micro):
+            old[row, width - len(sample.old_logprobs) :] = torch.tensor(sample.old_logprobs)
+        advantages = torch.tensor([[s.advantage] for s in micro], device=old.device)
+        terms = clipped_policy_terms(
+            scores.logprobs, old, advantages,
+            clip_low=self.algorithm.clip_low, clip_high=self.algorithm.clip_high,
+            ref_logprobs=self._reference_logprobs(prompts, actions),
+        )
+        mask = scores.mask
+        policy_loss = aggregate(terms.policy, mask, aggregation, normalizer)
+        kl_loss = aggregate(terms.kl, mask, aggregation, normalizer)
+        loss = policy_loss + self.algorithm.kl_coef * kl_loss
+        bonus = torch.zeros(())
+        if self.entropy is not None:
+            turn_index = torch.tensor([s.turn_index for s in micro], dtype=torch.long)
+            bonus, _ = self.entropy(scores.entropies, mask, turn_index, progress)
+            loss = loss - bonus * (len(micro) / normalizer if aggregation != "token-mean"
+                                   else mask.sum() / normalizer)
+        loss.backward()
+        with torch.no_grad():
+            return {
+                "loss/policy": float(policy_loss),
+                "loss/kl": float(kl_loss),
+                "loss/entropy_bonus": float(bonus),
+                "train/clipfrac": float((terms.clipped * mask).sum()),
+                # k3 estimate of KL(π_old ‖ π_θ) per token, summed here, averaged by caller
+                "train/approx_kl": float(((terms.log_ratio.exp() - 1 - terms.log_ratio) * mask).sum()),
+                "train/entropy": float((scores.entropies * mask).sum()),
+            }
+
+    @torch.no_grad()
+    def _reference_logprobs(
+        self, prompts: list[list[int]], actions: list[list[int]]
+    ) -> torch.Tensor | None:
+        if self.algorithm.kl_coef == 0:
+            return None
+        if self.reference is None:  # LoRA: the base model is the reference
+            with self.policy.model.disable_adapter():
+                return self.policy.score(prompts, actions, temperature=self.temperature).logprobs
+        model, self.policy.model = self.policy.model, self.reference
+        try:
+            return self.policy.score(prompts, actions, temperature=self.temperature).logprobs
+        finally:
+            self.policy.model = model
+
+    # -- checkpointing ------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        state: dict[str, Any] = {"optimizer": self.optimizer.state_dict()}
+        for key, value in self.context.state.items():
+            if hasattr(value, "state_dict"):
+                state[f"context/{key}"] = value.state_dict()
+        for key, part in (("entropy", self.entropy), ("critic", self.critic)):
+            if part is not None and hasattr(part, "state_dict"):
+                state[key] = part.state_dict()
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.optimizer.load_state_dict(state["optimizer"])
+        for key, part in (("entropy", self.entropy), ("critic", self.critic)):
+            if part is not None and key in state:
+                part.load_state_dict(state[key])
+        self.context.restored = {
+            k.removeprefix("context/"): v for k, v in state.items() if k.startswith("context/")
+        }

@@ -1,0 +1,123 @@
+"""The `agentrl` command: train, eval, envs, play, check-env, inspect, report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="Train LLM agents with reinforcement learning on multi-turn tasks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+Overrides = Annotated[
+    list[str] | None, typer.Argument(help="Recipe overrides: dotted.key=value …")
+]
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def train(
+    recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
+    overrides: Overrides = None,
+) -> None:
+    """Train with a recipe; resumes from the run's last checkpoint if there is one."""
+    from agentrl.recipe import RecipeError
+    from agentrl.train import train as run_training
+
+    try:
+        run_training(recipe, overrides or [])
+    except RecipeError as error:
+        _fail(str(error))
+
+
+@app.command("eval")
+def evaluate(
+    recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
+    overrides: Overrides = None,
+    checkpoint: Annotated[
+        Path | None, typer.Option(help="Checkpoint folder; the run's latest when omitted.")
+    ] = None,
+) -> None:
+    """Evaluate the recipe's policy on its eval split (success rate with a 95 % CI)."""
+    from agentrl.recipe import RecipeError
+    from agentrl.train import eval_only
+
+    try:
+        result = eval_only(recipe, overrides or [], checkpoint)
+    except RecipeError as error:
+        _fail(str(error))
+        return
+    typer.echo(
+        f"{result.split}: success {result.success_rate:.1%} "
+        f"(95% CI {result.ci_low:.1%}-{result.ci_high:.1%}) over {result.episodes} episodes"
+    )
+
+
+@app.command()
+def envs() -> None:
+    """List the registered environments."""
+    from agentrl.core.registry import registered
+
+    for env_id in registered():
+        typer.echo(env_id)
+
+
+@app.command()
+def play(
+    env_id: Annotated[str, typer.Argument(help="Registered env id or module:Class.")],
+    split: Annotated[str, typer.Option(help="Task split.")] = "train",
+    task: Annotated[int, typer.Option(help="Task index in the split.")] = 0,
+    seed: Annotated[int, typer.Option(help="Reset seed.")] = 0,
+) -> None:
+    """Play an env yourself in the terminal (type 'quit' to stop)."""
+    from agentrl.cli_play import play_in_terminal
+
+    play_in_terminal(env_id, split=split, task_index=task, seed=seed)
+
+
+@app.command("check-env")
+def check_env(
+    target: Annotated[str, typer.Argument(help="Registered env id or module:Class.")],
+) -> None:
+    """Run an env through the episode-API contract; list every violation."""
+    from agentrl.core.check_env import check_env_target
+
+    report = check_env_target(target)
+    typer.echo(str(report))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def inspect(
+    path: Annotated[Path, typer.Argument(help="Run folder or trajectories JSONL file.")],
+    index: Annotated[int, typer.Option(help="Which trajectory of the file.")] = 0,
+) -> None:
+    """Show one trajectory turn by turn: action, reward, reward parts, advantage."""
+    from agentrl.cli_inspect import show_trajectory
+
+    show_trajectory(path, index)
+
+
+@app.command()
+def report(run_dir: Annotated[Path, typer.Argument(help="Run folder.")]) -> None:
+    """Write the run's report.md and learning-curve plot."""
+    from agentrl.eval.report import write_report
+
+    if not (run_dir / "metrics.jsonl").exists():
+        _fail(f"{run_dir} has no metrics.jsonl; is it a run folder?")
+    typer.echo(str(write_report(run_dir)))
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app(prog_name="agentrl")
+    sys.exit(0)

@@ -1,0 +1,236 @@
+"""The Hugging Face transformers policy backend (CPU or CUDA, optional LoRA via peft)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from pydantic import BaseModel, Field
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from agentrl.policy.base import Generation, Messages, SamplingParams, TokenScores
+from agentrl.policy.resolve import DEFAULT_MODEL, load_model, load_tokenizer
+
+
+class LoraOptions(BaseModel):
+    """LoRA adapter settings (peft)."""
+
+    r: int = Field(default=16, ge=1, description="Adapter rank.")
+    alpha: int = Field(default=32, ge=1, description="Scaling numerator (alpha / r).")
+    dropout: float = Field(default=0.0, ge=0.0, lt=1.0, description="Dropout on adapter input.")
+    target_modules: str | list[str] = Field(
+        default="all-linear", description="Modules to adapt, or 'all-linear'."
+    )
+
+
+def left_pad(sequences: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Left-pad ``sequences`` into (input_ids, attention_mask) tensors."""
+    width = max(len(s) for s in sequences)
+    ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(sequences), width), dtype=torch.long)
+    for row, sequence in enumerate(sequences):
+        if sequence:
+            ids[row, width - len(sequence) :] = torch.tensor(sequence, dtype=torch.long)
+            mask[row, width - len(sequence) :] = 1
+    return ids, mask
+
+
+def positions_from_mask(mask: torch.Tensor) -> torch.Tensor:
+    """Position ids that start at 0 on each row's first real token (left padding)."""
+    return (mask.cumsum(-1) - 1).clamp(min=0)
+
+
+class HFPolicy:
+    """A causal LM that samples replies in batches and scores given replies.
+
+    Log-probs are those of the sampling distribution at ``temperature`` (logits / T,
+    before top-p / top-k truncation), computed the same way at rollout and in training,
+    so the rollout's log-probs of sampled tokens equal the trainer's (up to float error).
+    """
+
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        tokenizer: PreTrainedTokenizerBase,
+        *,
+        name: str = "custom",
+        max_batch_size: int = 16,
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.name = name
+        self.max_batch_size = max_batch_size
+        if tokenizer.pad_token_id is None:
+            tokenizer.pad_token = tokenizer.eos_token
+
+    @classmethod
+    def from_name(
+        cls,
+        name: str = DEFAULT_MODEL,
+        *,
+        device: str = "cpu",
+        dtype: str = "float32",
+        lora: LoraOptions | None = None,
+        max_batch_size: int = 16,
+    ) -> HFPolicy:
+        """Load model ``name`` (see `agentrl.policy.resolve`) onto ``device``."""
+        tokenizer = load_tokenizer(name)
+        model = load_model(name, dtype=getattr(torch, dtype)).to(device)
+        if lora is not None:
+            from peft import LoraConfig, get_peft_model
+
+            config = LoraConfig(
+                r=lora.r,
+                lora_alpha=lora.alpha,
+                lora_dropout=lora.dropout,
+                target_modules=lora.target_modules,
+                task_type="CAUSAL_LM",
+            )
+            model = get_peft_model(model, config)
+        return cls(model, tokenizer, name=name, max_batch_size=max_batch_size)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    @property
+    def eos_ids(self) -> set[int]:
+        ids = self.model.generation_config.eos_token_id
+        ids = ids if isinstance(ids, list) else [ids]
+        return {i for i in [*ids, self.tokenizer.eos_token_id] if i is not None}
+
+    def render(self, messages: Messages, tools: list[dict[str, Any]] | None = None) -> list[int]:
+        """Token ids of ``messages`` in the model's chat template, ready for a reply."""
+        text = self.tokenizer.apply_chat_template(
+            messages, tools=tools, tokenize=False, add_generation_prompt=True
+        )
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    def generate(
+        self,
+        batch: list[Messages],
+        sampling: SamplingParams,
+        *,
+        tools: list[list[dict[str, Any]] | None] | None = None,
+    ) -> list[Generation]:
+        """Sample one reply per conversation; batches of up to ``max_batch_size`` prompts."""
+        tools = tools or [None] * len(batch)
+        prompts = [self.render(m, t) for m, t in zip(batch, tools, strict=True)]
+        return self.generate_from_ids(prompts, sampling)
+
+    @torch.no_grad()
+    def generate_from_ids(
+        self, prompts: list[list[int]], sampling: SamplingParams
+    ) -> list[Generation]:
+        if sampling.seed is not None:
+            torch.manual_seed(sampling.seed)
+        results: list[Generation] = []
+        for start in range(0, len(prompts), self.max_batch_size):
+            results += self._generate_chunk(prompts[start : start + self.max_batch_size], sampling)
+        return results
+
+    def _generate_chunk(
+        self, prompts: list[list[int]], sampling: SamplingParams
+    ) -> list[Generation]:
+        was_training = self.model.training
+        self.model.eval()
+        ids, mask = left_pad(prompts, self.tokenizer.pad_token_id)
+        greedy = sampling.temperature == 0
+        output = self.model.generate(
+            input_ids=ids.to(self.device),
+            attention_mask=mask.to(self.device),
+            do_sample=not greedy,
+            temperature=None if greedy else sampling.temperature,
+            top_p=None if greedy else sampling.top_p,
+            top_k=None if greedy or sampling.top_k == 0 else sampling.top_k,
+            max_new_tokens=sampling.max_new_tokens,
+            pad_token_id=self.tokenizer.pad_token_id,
+            eos_token_id=sorted(self.eos_ids),
+            output_logits=True,
+            return_dict_in_generate=True,
+        )
+        self.model.train(was_training)
+        new_tokens = output.sequences[:, ids.shape[1] :].cpu()
+        temperature = 1.0 if greedy else sampling.temperature
+        # logits: one [B, V] tensor per generated position, before any processor.
+        logprobs = torch.stack(
+            [F.log_softmax(step.float().cpu() / temperature, dim=-1) for step in output.logits],
+            dim=1,
+        ).gather(-1, new_tokens.unsqueeze(-1)).squeeze(-1)
+        return [
+            self._to_generation(prompt, new_tokens[row].tolist(), logprobs[row].tolist())
+            for row, prompt in enumerate(prompts)
+        ]
+
+    def _to_generation(
+        self, prompt: list[int], tokens: list[int], logprobs: list[float]
+    ) -> Generation:
+        """Cut a row at its first end-of-sequence token (kept, so stopping is learned)."""
+        eos = self.eos_ids
+        end = next((i + 1 for i, token in enumerate(tokens) if token in eos), None)
+        finish = "length" if end is None else "stop"
+        end = end or len(tokens)
+        text = self.tokenizer.decode(tokens[:end], skip_special_tokens=True)
+        return Generation(
+            text=text,
+            prompt_ids=prompt,
+            token_ids=tokens[:end],
+            logprobs=logprobs[:end],
+            finish_reason=finish,
+        )
+
+    def score(
+        self,
+        prompt_ids: list[list[int]],
+        action_ids: list[list[int]],
+        *,
+        temperature: float = 1.0,
+    ) -> TokenScores:
+        """Differentiable log-probs and entropies of each action given its prompt.
+
+        Sequences are left-padded so every action ends at the last position; only the
+        last ``max_action_len + 1`` positions go through the LM head, which keeps memory
+        proportional to the action length, not the prompt length.
+        """
+        sequences = [p + a for p, a in zip(prompt_ids, action_ids, strict=True)]
+        ids, mask = left_pad(sequences, self.tokenizer.pad_token_id)
+        ids, mask = ids.to(self.device), mask.to(self.device)
+        width = max(len(a) for a in action_ids)
+        logits = self.model(
+            input_ids=ids,
+            attention_mask=mask,
+            position_ids=positions_from_mask(mask),
+            logits_to_keep=width + 1,
+        ).logits[:, :-1].float() / temperature
+        log_probs = F.log_softmax(logits, dim=-1)
+        targets = ids[:, -width:]
+        token_logprobs = log_probs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+        entropies = -(log_probs.exp() * log_probs).sum(-1)
+        action_mask = torch.zeros_like(token_logprobs)
+        for row, action in enumerate(action_ids):
+            if action:
+                action_mask[row, width - len(action) :] = 1.0
+        return TokenScores(token_logprobs, entropies, action_mask)
+
+    @torch.no_grad()
+    def last_hidden(self, sequences: list[list[int]]) -> torch.Tensor:
+        """Final-layer hidden state at the last token of each sequence, [B, H] (no grad)."""
+        ids, mask = left_pad(sequences, self.tokenizer.pad_token_id)
+        output = self.model(
+            input_ids=ids.to(self.device),
+            attention_mask=mask.to(self.device),
+            position_ids=positions_from_mask(mask).to(self.device),
+            output_hidden_states=True,
+        )
+        return output.hidden_states[-1][:, -1].float()
+
+    def trainable_parameters(self) -> Iterator[torch.nn.Parameter]:
+        return (p for p in self.model.parameters() if p.requires_grad)
+
+    def save(self, path: str | Path) -> None:
+        """Write the model (or LoRA adapter) and tokenizer in Hugging Face format."""
+        self.model.save_pretrained(path)
+        self.tokenizer.save_pretrained(path)

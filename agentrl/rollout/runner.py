@@ -1,0 +1,244 @@
+"""The batched, lockstep, multi-env rollout runner.
+
+Each turn, every active episode's prompt goes to the policy in ONE batched ``generate``;
+the replies are parsed and the envs are stepped in parallel (a thread pool; wrap envs in
+`ProcessEnv` for CPU-heavy ones); finished episodes drop out. An env that raises or
+exceeds its step / episode timeout marks only its own episode as errored.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, Field
+from tqdm.auto import tqdm
+
+from agentrl.core.env import Env
+from agentrl.core.types import Observation, StepResult, Task, Trajectory, Turn
+from agentrl.policy.base import Generation, Policy, SamplingParams
+from agentrl.rollout.parsing import parse_reply
+from agentrl.rollout.prompts import PromptOptions, build_messages
+
+
+class RolloutOptions(BaseModel):
+    """How episodes are collected."""
+
+    group_size: int = Field(default=4, ge=1, description="Rollouts per task (G); one group.")
+    max_turns: int | None = Field(
+        default=None, ge=1, description="Turn limit; the env's spec.max_turns when unset."
+    )
+    sampling: SamplingParams = Field(default_factory=SamplingParams)
+    prompt: PromptOptions = Field(default_factory=PromptOptions)
+    lenient_parsing: bool = Field(
+        default=False, description="Accept a reply without <action> tags as its first line."
+    )
+    step_timeout_s: float = Field(default=60.0, gt=0, description="Per env call limit.")
+    episode_timeout_s: float = Field(default=900.0, gt=0, description="Per episode limit.")
+    workers: int = Field(default=16, ge=1, description="Threads stepping envs in parallel.")
+
+
+@dataclass
+class _Episode:
+    slot: int
+    trajectory: Trajectory
+    observation: Observation | None = None
+    done: bool = False
+
+
+def outcome_of(result: StepResult) -> float:
+    """Episode reward R: the env's ``outcome_reward`` if given, else 1 on success."""
+    if "outcome_reward" in result.info:
+        return float(result.info["outcome_reward"])
+    return 1.0 if result.info.get("success") else 0.0
+
+
+class RolloutRunner:
+    """Collects groups of trajectories from envs made by ``make_env`` with ``policy``."""
+
+    def __init__(
+        self,
+        make_env: Callable[[], Env],
+        policy: Policy,
+        options: RolloutOptions | None = None,
+        *,
+        on_finish: Callable[[Trajectory], None] | None = None,
+    ) -> None:
+        self.make_env = make_env
+        self.policy = policy
+        self.options = options or RolloutOptions()
+        self.on_finish = on_finish
+        self._envs: list[Env | None] = []
+        self._executor = ThreadPoolExecutor(self.options.workers)
+
+    def run(
+        self, tasks: list[Task], *, group_size: int | None = None, seed: int = 0,
+        group_prefix: str = "", progress: bool = True,
+    ) -> list[Trajectory]:
+        """Run ``group_size`` episodes of each task; return them in task-major order."""
+        size = group_size or self.options.group_size
+        episodes = [
+            _Episode(
+                slot=i * size + j,
+                trajectory=Trajectory(task=task, group_id=f"{group_prefix}{task.id}"),
+            )
+            for i, task in enumerate(tasks)
+            for j in range(size)
+        ]
+        bar = tqdm(total=len(episodes), desc="rollout", unit="ep", disable=not progress,
+                   leave=False)
+        self._reset_all(episodes, seed)
+        for episode in episodes:
+            if episode.done:
+                bar.update(1)
+        turn_index = 0
+        while active := [e for e in episodes if not e.done]:
+            generations = self._generate(active, seed + turn_index)
+            self._step_all(active, generations)
+            bar.update(sum(e.done for e in active))
+            turn_index += 1
+        bar.close()
+        return [e.trajectory for e in episodes]
+
+    def close(self) -> None:
+        for env in self._envs:
+            if env is not None:
+                env.close()
+        self._envs = []
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # -- env calls with timeouts -------------------------------------------------------
+
+    def _env(self, slot: int) -> Env:
+        while len(self._envs) <= slot:
+            self._envs.append(None)
+        if self._envs[slot] is None:
+            self._envs[slot] = self.make_env()
+        env = self._envs[slot]
+        assert env is not None
+        return env
+
+    def _call_all(self, calls: list[Callable[[], Any]]) -> list[tuple[Any, str | None]]:
+        """Run ``calls`` in the pool; each gets (result, None) or (None, error text)."""
+        deadline = time.monotonic() + self.options.step_timeout_s
+        futures = [self._executor.submit(call) for call in calls]
+        outcomes: list[tuple[Any, str | None]] = []
+        hung = False
+        for future in futures:
+            try:
+                outcomes.append((future.result(timeout=max(0, deadline - time.monotonic())), None))
+            except FutureTimeout:
+                hung = True
+                outcomes.append((None, f"env call timed out after {self.options.step_timeout_s}s"))
+            except Exception as error:  # noqa: BLE001 - an env failure errors its episode only
+                outcomes.append((None, f"{type(error).__name__}: {error}"))
+        if hung:  # hung threads keep their workers; continue on a fresh pool
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = ThreadPoolExecutor(self.options.workers)
+        return outcomes
+
+    def _fail(self, episode: _Episode, error: str) -> None:
+        episode.trajectory.errored = True
+        episode.trajectory.error = error
+        self._envs[episode.slot] = None  # never reuse an env that failed; let it go
+        self._finish(episode)
+
+    def _finish(self, episode: _Episode) -> None:
+        episode.done = True
+        trajectory = episode.trajectory
+        trajectory.wall_time_s = time.time() - trajectory.started_at
+        if self.on_finish is not None:
+            self.on_finish(trajectory)
+
+    def _reset_all(self, episodes: list[_Episode], seed: int) -> None:
+        calls = [
+            (lambda e=e: self._env(e.slot).reset(e.trajectory.task, seed=seed + e.slot))
+            for e in episodes
+        ]
+        for episode, (observation, error) in zip(episodes, self._call_all(calls), strict=True):
+            episode.trajectory.started_at = time.time()
+            if error is not None:
+                self._fail(episode, f"reset failed: {error}")
+            else:
+                episode.observation = observation
+
+    # -- one lockstep turn ---------------------------------------------------------------
+
+    def _generate(self, active: list[_Episode], seed: int) -> list[Generation]:
+        batch, tools = [], []
+        for episode in active:
+            assert episode.observation is not None
+            env = self._env(episode.slot)
+            batch.append(
+                build_messages(
+                    episode.trajectory.task, env.spec, episode.trajectory.turns,
+                    episode.observation, self.options.prompt,
+                )
+            )
+            tools.append(episode.observation.tools)
+        sampling = self.options.sampling.model_copy(update={"seed": seed})
+        return self.policy.generate(batch, sampling, tools=tools)
+
+    def _step_all(self, active: list[_Episode], generations: list[Generation]) -> None:
+        parsed = [
+            parse_reply(g.text, self._env(e.slot).spec.action_format,
+                        lenient=self.options.lenient_parsing)
+            for e, g in zip(active, generations, strict=True)
+        ]
+        calls = [
+            (lambda e=e, p=p: self._env(e.slot).step(p.action) if p.action is not None else None)
+            for e, p in zip(active, parsed, strict=True)
+        ]
+        outcomes = self._call_all(calls)
+        for episode, generation, action, (result, error) in zip(
+            active, generations, parsed, outcomes, strict=True
+        ):
+            if error is not None:
+                self._fail(episode, f"step failed: {error}")
+                continue
+            if result is None:  # malformed reply: the env is not stepped
+                result = self._invalid_reply_result(episode, action.error or "malformed reply")
+            self._record(episode, generation, action.action or "", result)
+
+    def _invalid_reply_result(self, episode: _Episode, reason: str) -> StepResult:
+        assert episode.observation is not None
+        observation = episode.observation.model_copy(
+            update={"text": f"Invalid reply: {reason}.\n\n{episode.observation.text}"}
+        )
+        return StepResult(observation=observation, info={"action_valid": False,
+                                                         "parse_error": reason})
+
+    def _record(
+        self, episode: _Episode, generation: Generation, action: str, result: StepResult
+    ) -> None:
+        assert episode.observation is not None
+        trajectory = episode.trajectory
+        trajectory.turns.append(
+            Turn(
+                observation=episode.observation,
+                prompt_ids=generation.prompt_ids,
+                action=action,
+                response=generation.text,
+                action_ids=generation.token_ids,
+                action_logprobs=generation.logprobs,
+                reward=result.reward,
+                info=result.info,
+                state_key=episode.observation.state_key,
+            )
+        )
+        episode.observation = result.observation
+        max_turns = self.options.max_turns or self._env(episode.slot).spec.max_turns
+        out_of_turns = len(trajectory.turns) >= max_turns
+        out_of_time = time.time() - trajectory.started_at > self.options.episode_timeout_s
+        if result.terminated or result.truncated or out_of_turns:
+            trajectory.success = bool(result.info.get("success", False))
+            trajectory.outcome_reward = outcome_of(result)
+            trajectory.truncated = not result.terminated
+            trajectory.final_observation = result.observation
+            self._finish(episode)
+        elif out_of_time:
+            self._fail(episode, f"episode exceeded {self.options.episode_timeout_s}s")

@@ -1,0 +1,1 @@
+"""A run's folder: metrics logging, atomic checkpoints, resume."""
