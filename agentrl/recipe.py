@@ -32,7 +32,9 @@ class EnvOptions(_Section):
 
 
 class PolicyOptions(_Section):
-    model: str = Field(default=DEFAULT_MODEL, description="HF id, local path, embedded:… or tiny:….")
+    model: str = Field(
+        default=DEFAULT_MODEL, description="HF id, local path, embedded:… or tiny:…."
+    )
     backend: Literal["hf"] = Field(default="hf", description="Model backend.")
     device: str = Field(default="cpu", description="'cpu', 'cuda', 'cuda:0', …")
     dtype: Literal["float32", "bfloat16", "float16"] = Field(default="float32")

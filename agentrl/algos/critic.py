@@ -114,7 +114,7 @@ class Critic:
             loss.backward()
             self.optimizer.step()
         return {
-            "loss/value": float(loss),
+            "loss/value": loss.item(),
             "train/explained_variance": explained_variance(before, targets),
         }
 

@@ -89,7 +89,7 @@ class PlainEntropy:
     ) -> tuple[torch.Tensor, dict[str, float]]:
         """(bonus to subtract from the loss, metrics); ``turn_index``/``progress`` unused."""
         mean = _token_mean(entropies, mask.to(entropies.dtype))
-        return self.coef * mean, {"entropy/mean": float(mean)}
+        return self.coef * mean, {"entropy/mean": mean.item()}
 
     def end_iteration(self) -> None:
         """Nothing to fold: the plain bonus keeps no history."""
@@ -160,10 +160,10 @@ class EPORegularizer:
         bonus = self.coef * (mean - self.smooth_coef * weight * penalty)
         penalized = _token_mean((penalty_tokens.detach() > 0).to(mask.dtype), mask)
         return bonus, {
-            "entropy/mean": float(mean),
-            "entropy/smooth_penalty": float(penalty),
+            "entropy/mean": mean.item(),
+            "entropy/smooth_penalty": penalty.item(),
             "entropy/phase_weight": weight,
-            "entropy/penalized_frac": float(penalized),
+            "entropy/penalized_frac": penalized.item(),
         }
 
     def _penalty_tokens(

@@ -115,9 +115,12 @@ class Trainer:
         advantages = get_advantage(self.algorithm.advantage)(
             shaped, **self.algorithm.advantage_options
         )
-        for trajectory, per_turn in zip(shaped, advantages, strict=True):
-            for turn, advantage in zip(trajectory.turns, per_turn, strict=True):
-                turn.advantage = advantage
+        # Shapings may return copies; the caller's trajectories (saved as samples for
+        # `agentrl inspect`) get the advantages too.
+        for batch in {id(shaped): shaped, id(trajectories): trajectories}.values():
+            for trajectory, per_turn in zip(batch, advantages, strict=True):
+                for turn, advantage in zip(trajectory.turns, per_turn, strict=True):
+                    turn.advantage = advantage
         return shaped
 
     # -- stage 3 --------------------------------------------------------------------------
@@ -158,7 +161,9 @@ class Trainer:
         from agentrl.algos.advantages.gae import gae_returns
 
         assert self.critic is not None
-        return self.critic.fit(shaped, gae_returns(shaped, **self.algorithm.advantage_options))
+        options = self.algorithm.advantage_options
+        returns_options = {k: options[k] for k in ("gamma", "lam", "outcome") if k in options}
+        return self.critic.fit(shaped, gae_returns(shaped, **returns_options))
 
     def _optimizer_step(self, minibatch: list[TurnSample], progress: float) -> dict[str, float]:
         self.optimizer.zero_grad(set_to_none=True)
@@ -181,6 +186,9 @@ class Trainer:
         self.optimizer.step()
         for key in ("train/clipfrac", "train/approx_kl", "train/entropy"):
             totals[key] /= tokens
+        micro_batches = -(-len(minibatch) // self.optim.micro_batch_size)
+        for key in [k for k in totals if k.startswith("entropy/")]:
+            totals[key] /= micro_batches  # the regulariser reports per-micro-batch means
         totals["train/grad_norm"] = float(grad_norm)
         return totals
 
@@ -208,7 +216,7 @@ class Trainer:
         bonus = torch.zeros(())
         if self.entropy is not None:
             turn_index = torch.tensor([s.turn_index for s in micro], dtype=torch.long)
-            bonus, _ = self.entropy(scores.entropies, mask, turn_index, progress)
+            bonus, entropy_metrics = self.entropy(scores.entropies, mask, turn_index, progress)
             loss = loss - bonus * (len(micro) / normalizer if aggregation != "token-mean"
                                    else mask.sum() / normalizer)
         loss.backward()
@@ -221,7 +229,7 @@ class Trainer:
                 # k3 estimate of KL(π_old ‖ π_θ) per token, summed here, averaged by caller
                 "train/approx_kl": float(((terms.log_ratio.exp() - 1 - terms.log_ratio) * mask).sum()),
                 "train/entropy": float((scores.entropies * mask).sum()),
-            }
+            } | (entropy_metrics if self.entropy is not None else {})
 
     @torch.no_grad()
     def _reference_logprobs(

@@ -26,7 +26,8 @@ _BUILTIN_FAMILIES = {
     "alfworld": "agentrl.environments.alfworld",
     "webshop": "agentrl.environments.webshop",
     "swe": "agentrl.environments.swe",
-    "tools/": "agentrl.environments.search_qa",
+    "tools/search-qa": "agentrl.environments.search_qa",
+    "tools/python": "agentrl.environments.calculator",
 }
 
 

@@ -224,6 +224,7 @@ class HFPolicy:
             attention_mask=mask.to(self.device),
             position_ids=positions_from_mask(mask).to(self.device),
             output_hidden_states=True,
+            logits_to_keep=1,
         )
         return output.hidden_states[-1][:, -1].float()
 

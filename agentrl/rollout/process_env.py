@@ -12,7 +12,12 @@ from agentrl.core.types import Observation, StepResult, Task
 
 
 def _serve(factory: Callable[[], Env], conn: Connection) -> None:
-    env = factory()
+    try:
+        env = factory()
+    except Exception as error:  # noqa: BLE001 - shipped back to the caller
+        conn.send(("error", f"{type(error).__name__}: {error}"))
+        return
+    conn.send(("ok", None))  # ready: start-up time is not charged to the first call
     while True:
         method, args, kwargs = conn.recv()
         try:
@@ -31,12 +36,15 @@ class ProcessEnv(Env):
 
     ``factory`` must be picklable (e.g. ``functools.partial(agentrl.make, "textworld")``).
     A call that takes longer than ``timeout_s`` kills the child and raises `EnvError`;
-    the next ``reset`` starts a fresh child.
+    the next ``reset`` starts a fresh child. Starting the child (imports, building the
+    env) has its own, longer limit, ``startup_timeout_s``.
     """
 
-    def __init__(self, factory: Callable[[], Env], *, timeout_s: float | None = None) -> None:
+    def __init__(self, factory: Callable[[], Env], *, timeout_s: float | None = None,
+                 startup_timeout_s: float = 600.0) -> None:
         self._factory = factory
         self._timeout_s = timeout_s
+        self._startup_timeout_s = startup_timeout_s
         self._process: Any = None
         self._conn: Connection | None = None
         self.spec = self._call("__getattribute__", "spec")
@@ -47,6 +55,17 @@ class ProcessEnv(Env):
         self._process = context.Process(target=_serve, args=(self._factory, child), daemon=True)
         self._process.start()
         self._conn = parent
+        if not parent.poll(self._startup_timeout_s):
+            self._kill()
+            raise EnvError(f"env process did not start within {self._startup_timeout_s}s")
+        try:
+            status, result = parent.recv()
+        except EOFError as error:
+            self._kill()
+            raise EnvError("env process died while building the env") from error
+        if status == "error":
+            self._kill()
+            raise EnvError(f"building the env failed in its process: {result}")
 
     def _kill(self) -> None:
         if self._process is not None and self._process.is_alive():

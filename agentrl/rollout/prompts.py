@@ -66,7 +66,11 @@ def build_messages(
     messages: Messages = [{"role": "system", "content": system_message(spec, options)}]
     kept = history if options.history == "full" else history[len(history) - options.k :]
     omitted = len(history) - len(kept)
-    preface = f"Task: {task.instruction}" if task.instruction else ""
+    # Many envs repeat the instruction in their first observation; say it once. Only an
+    # observation still in the prompt counts: once it is cut, the preface must say it.
+    first_shown = kept[0].observation if kept else observation
+    repeated = task.instruction in first_shown.text
+    preface = f"Task: {task.instruction}" if task.instruction and not repeated else ""
     if omitted:
         preface += f"\n({omitted} earlier turns omitted.)"
     for index, turn in enumerate(kept):

@@ -59,7 +59,9 @@ class MetricsLogger:
                                             dir=str(run_dir))
 
     def log(self, iteration: int, metrics: dict[str, float]) -> None:
-        clean = {k: v for k, v in metrics.items() if isinstance(v, int | float) and math.isfinite(v)}
+        clean = {
+            k: v for k, v in metrics.items() if isinstance(v, int | float) and math.isfinite(v)
+        }
         with self.path.open("a") as file:
             file.write(json.dumps({"iteration": iteration, **clean}) + "\n")
         if self._tb is not None:

@@ -123,16 +123,19 @@ TaskSource = (
 def resolve_tasks(source: TaskSource, *, env_id: str) -> list[Task]:
     """Turn what a user passes as ``tasks=`` into a list of `Task`.
 
-    Accepts a list of `Task`, a list of records, ``{split: [Task, ...]}``, or a path to a
+    Accepts a list of `Task`, a list of records, ``{split: [Task or record, ...]}``, or a path to a
     JSONL file.
     """
     if isinstance(source, (str, Path)):
         return load_jsonl(source, env_id=env_id)
-    if isinstance(source, Mapping):
+    if isinstance(source, Mapping):  # {split: [Task or record, ...]}
         return [
-            task if task.split == split else task.model_copy(update={"split": split})
-            for split, tasks in source.items()
-            for task in tasks
+            task.model_copy(update={"split": split})
+            for split, items in source.items()
+            for task in resolve_tasks(
+                [{**i, "split": split} if isinstance(i, Mapping) else i for i in items],
+                env_id=env_id,
+            )
         ]
     return [
         item if isinstance(item, Task) else task_from_record(item, index, env_id=env_id)

@@ -6,7 +6,6 @@ import random
 from collections.abc import Sequence
 
 import pytest
-from agentrl.environments.toy.corridor import CorridorEnv
 
 from agentrl.core.check_env import (
     CHECKS,
@@ -16,6 +15,7 @@ from agentrl.core.check_env import (
     json_problem,
 )
 from agentrl.core.types import Observation, StepResult, Task, Trajectory, Turn
+from agentrl.environments.toy.corridor import CorridorEnv
 
 
 def names_in(violations: list[str]) -> set[str]:

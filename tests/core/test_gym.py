@@ -10,7 +10,6 @@ from typing import Any
 
 import gymnasium
 import pytest
-from agentrl.environments.toy.corridor import CorridorEnv
 from gymnasium import spaces
 from gymnasium.utils.env_checker import check_env as gym_check_env
 
@@ -25,6 +24,7 @@ from agentrl.core.gym import (
     register_gym_envs,
 )
 from agentrl.core.types import Task
+from agentrl.environments.toy.corridor import CorridorEnv
 
 TWO_CELLS = Task(
     id="two", env_id="toy/corridor", instruction="Walk right 2 cells.", metadata={"length": 2}

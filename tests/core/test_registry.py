@@ -6,10 +6,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from agentrl.environments.toy.corridor import CorridorEnv
 
 from agentrl.core import registry
 from agentrl.core.registry import UnknownEnvError, make, register, registered
+from agentrl.environments.toy.corridor import CorridorEnv
 
 
 @pytest.fixture

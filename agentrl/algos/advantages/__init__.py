@@ -16,6 +16,7 @@ from agentrl.algos.advantages.requirements import (
     check_tasks,
     check_trajectories,
     requirements,
+    unmet_requirements,
 )
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "check_trajectories",
     "gae_returns",
     "requirements",
+    "unmet_requirements",
 ]

@@ -79,8 +79,9 @@ class TurnBatch:
     def scatter(self, values: np.ndarray) -> list[list[float]]:
         """Per-turn lists for the whole batch: the rows' values, zeros for errored ones."""
         out = [[0.0] * n for n in self.batch_lengths]
+        rows = values.tolist()  # one C-level conversion, then cheap list slices
         for row, i in enumerate(self.index.tolist()):
-            out[i] = values[row, : self.batch_lengths[i]].tolist()
+            out[i] = rows[row][: self.batch_lengths[i]]
         return out
 
 

@@ -1,8 +1,11 @@
 """What each advantage estimator needs from the data, and checks that say what is missing.
 
-A recipe validator calls ``requirements(name, **options)`` to learn what an estimator reads
-beyond outcome rewards, ``check_tasks`` before training (tasks only), and
-``check_trajectories`` on the first batch of rollouts. The requirement names:
+``requirements(name, **options)`` says what a method (an estimator, or a shaping of the
+same name) reads beyond outcome rewards. Checks: ``unmet_requirements(names, env, split)``
+before training (the recipe preflight: tasks' ground truth, a state_key on reset),
+``check_tasks`` on a list of tasks, and ``check_trajectories`` on a batch of rollouts (the
+only place a *constant* state_key can be told apart from a start state shared by tasks).
+The requirement names:
 
 - ``"ground_truth"``: every task has ``Task.ground_truth`` (IGPO's information gain);
 - ``"state_key"``: turns carry a ``state_key`` that is not the same everywhere (GiGPO's
@@ -14,7 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from agentrl.algos.registry import list_advantages, list_shapings
+from agentrl.core.env import Env
 from agentrl.core.types import Task, Trajectory
+from agentrl.registry_base import UnknownNameError
 
 _STATIC: dict[str, set[str]] = {
     "grpo": set(),
@@ -34,7 +40,7 @@ class RequirementError(ValueError):
 def requirements(name: str, **options: object) -> set[str]:
     """The requirement names of estimator ``name`` under ``options`` (unknown names: none)."""
     if name == "spa":
-        return {"values"} if options.get("mode", "gae") == "gae" else set()
+        return {"values"} if options.get("mode") == "gae" else set()
     return set(_STATIC.get(name, set()))
 
 
@@ -104,3 +110,34 @@ def check_trajectories(name: str, trajectories: Sequence[Trajectory], **options:
         if (problem := _TRAJECTORY_CHECKS[requirement](trajectories)) is not None
     ]
     _raise(name, problems)
+
+
+def unmet_requirements(names: Sequence[str], env: Env, split: str) -> list[str]:
+    """Before training: what the methods ``names`` need that ``env``'s ``split`` lacks.
+
+    Checks ground truth on every task of the split, and (for state_key methods) that a
+    reset observation has a non-empty state_key. "values" is left to the trainer, which
+    builds the critic. Raises ``UnknownNameError`` for a name no registry knows.
+    """
+    known = set(list_advantages()) | set(list_shapings())
+    problems: list[str] = []
+    for name in names:
+        if name not in known:
+            raise UnknownNameError(
+                f"{name!r} is neither a registered advantage estimator nor a shaping; "
+                f"registered: {', '.join(sorted(known))}"
+            )
+        needs = requirements(name)
+        if "ground_truth" in needs:
+            problem = _ground_truth_problem(env.tasks(split))
+            if problem:
+                problems.append(f"{name} on split {split!r}: {problem}")
+        if "state_key" in needs:
+            tasks = env.tasks(split)
+            observation = env.reset(tasks[0] if tasks else None, seed=0)
+            if not observation.state_key:
+                problems.append(
+                    f"{name} groups steps by Observation.state_key, but {env.spec.id} returns "
+                    "an empty state_key on reset; the env must digest its state"
+                )
+    return problems

@@ -1,4 +1,4 @@
-"""Shared helpers of the return-based estimators: per-turn rewards, discounted returns, groups.
+"""The reward convention of the return-based estimators, and small shared helpers.
 
 The reward convention every return-based estimator (``reinforce++``, ``gae``, ``gigpo``,
 ``igpo``, ``spa``) shares: turn t's reward is ``turn.reward`` (the immediate reward after
@@ -12,7 +12,6 @@ shaping) and the trajectory's ``outcome_reward`` R is handled by the ``outcome``
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Literal
 
@@ -42,16 +41,6 @@ def turn_rewards(trajectory: Trajectory, outcome: OutcomeMode = "add") -> list[f
     return rewards
 
 
-def discounted_returns(rewards: Sequence[float], gamma: float) -> list[float]:
-    """G_t = r_t + γ G_{t+1}, G_T = 0, computed backwards (GiGPO eq. 5; Sutton & Barto 3.9)."""
-    returns = [0.0] * len(rewards)
-    running = 0.0
-    for t in range(len(rewards) - 1, -1, -1):
-        running = rewards[t] + gamma * running
-        returns[t] = running
-    return returns
-
-
 def valid_groups(trajectories: list[Trajectory]) -> list[list[int]]:
     """Indices of the non-errored trajectories of each group; groups with none are dropped."""
     groups = []
@@ -65,16 +54,6 @@ def valid_groups(trajectories: list[Trajectory]) -> list[list[int]]:
 def zero_advantages(trajectories: list[Trajectory]) -> list[list[float]]:
     """One 0.0 per turn of each trajectory: the starting point (and errored episodes' value)."""
     return [[0.0] * len(t.turns) for t in trajectories]
-
-
-def mean_std(values: Sequence[float], *, unbiased: bool = False) -> tuple[float, float]:
-    """Mean and standard deviation (population by default; Bessel-corrected if ``unbiased``)."""
-    n = len(values)
-    mean = sum(values) / n
-    dof = n - 1 if unbiased else n
-    if dof <= 0:
-        return mean, 0.0
-    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / dof)
 
 
 def reward_matrix(batch: TurnBatch, outcome: OutcomeMode = "add") -> np.ndarray:

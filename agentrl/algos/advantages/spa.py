@@ -5,10 +5,12 @@ Wang et al. 2025, "SPA-RL: Reinforcing LLM Agents via Stepwise Progress Attribut
 ``turn.reward`` (progress contribution c_t, grounding g_t); the paper then trains with PPO,
 i.e. GAE over those step rewards with a critic (Schulman et al. 2016, eqs. 16–18).
 
-``mode="gae"`` (default, the paper's): GAE(γ, λ) with V(s_t) = ``turn.info["value"]``.
-``mode="group_returns"`` (critic-free alternative): the discounted return of the step
-rewards, G_t = Σ_{k≥t} γ^{k−t} r_k, minus the mean of G_{j,t} over the group's trajectories
-j that have a turn t (a group baseline per turn position).
+``mode="gae"`` (the paper's PPO setup): GAE(γ, λ) with V(s_t) = ``turn.info["value"]``;
+it needs the trainer's critic (equivalently: ``advantage: gae`` with ``outcome="ignore"``).
+``mode="group_returns"`` (default, critic-free): the discounted return of the step rewards,
+G_t = Σ_{k≥t} γ^{k−t} r_k, minus the mean of G_{j,t} over the group's trajectories j that
+have a turn t (a group baseline per turn position). It is the default because the trainer
+builds a critic only for ``advantage: gae``, so ``spa`` runs anywhere out of the box.
 ``outcome`` defaults to "ignore": the progress rewards are trained so that Σ_t c_t ≈ R, so
 R is not added again; "add" adds it on the last turn.
 """
@@ -37,7 +39,7 @@ from agentrl.core.types import Trajectory
 def spa(
     trajectories: list[Trajectory],
     *,
-    mode: Literal["gae", "group_returns"] = "gae",
+    mode: Literal["gae", "group_returns"] = "group_returns",
     gamma: float = 1.0,
     lam: float = 1.0,
     outcome: OutcomeMode = "ignore",

@@ -1,0 +1,1 @@
+"""Package marker so the statkit project ships with agentrl (not part of the repo)."""

@@ -1,0 +1,9 @@
+"""TextWorld text adventures: generated games at three difficulties, or your own games.
+
+``agentrl.make("textworld", difficulty="easy")`` builds `TextWorldEnv`; the heavy
+``textworld`` import happens only then.
+"""
+
+from agentrl.core.registry import register
+
+register("textworld", "agentrl.environments.textworld.env:TextWorldEnv")

@@ -1,0 +1,62 @@
+"""Cleaning TextWorld's raw output into readable observations, and sanitising actions.
+
+The interpreter's first output opens with a large ASCII-art banner; every output ends with
+the ``>`` prompt followed by a status line (room name and score), and the final one with
+an offer to RESTART or QUIT. None of it helps an agent, so it is dropped here.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_ACTION_CHARS = 200
+# Interpreter meta-commands that would desynchronise TextWorld's state tracking.
+META_COMMANDS = frozenset(
+    {"quit", "q", "restart", "restore", "save", "undo", "script", "unscript", "transcript"}
+)
+_ART_CHARS = frozenset(" _|\\/$<>")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_END_OFFER = "Would you like to RESTART"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _is_art(line: str) -> bool:
+    """A banner line: only drawing characters (and at least one of them)."""
+    return bool(line.strip()) and set(line) <= _ART_CHARS
+
+
+def clean_feedback(raw: str) -> str:
+    """``raw`` interpreter output without banner, prompt/status line and RESTART offer."""
+    kept = []
+    for line in raw.split("\n"):
+        if line.startswith(">") or line.startswith(_END_OFFER):
+            continue
+        if _is_art(line):
+            continue
+        kept.append(line.strip())
+    return _BLANK_LINES.sub("\n\n", "\n".join(kept)).strip()
+
+
+def sanitize_action(action: str) -> str:
+    """One line of text: control characters removed, whitespace collapsed."""
+    return " ".join(_CONTROL.sub(" ", action).split())
+
+
+def refusal(command: str) -> str | None:
+    """Why ``command`` (sanitised) is not sent to the game, or None when it can be."""
+    if not command:
+        return "Empty action: write one game command, e.g. 'look' or 'go north'."
+    if len(command) > MAX_ACTION_CHARS:
+        return (
+            f"Action too long ({len(command)} characters, at most {MAX_ACTION_CHARS}): "
+            "write one short game command, e.g. 'take key'."
+        )
+    verb = command.split()[0].lower()
+    if verb in META_COMMANDS or verb.startswith("tw-"):
+        return f"'{verb}' is an interpreter command and is not allowed; play the game instead."
+    return None
+
+
+def canonical(text: str) -> str:
+    """Lower-cased text with whitespace collapsed: equal for equal descriptions."""
+    return " ".join(text.lower().split())

@@ -1,0 +1,158 @@
+"""IGPO turn rewards: the information gain about the ground-truth answer, turn by turn.
+
+Wang et al. 2025, "Information Gain-based Policy Optimization" (arXiv 2510.14967). With
+a = the ground-truth answer tokens and C_t the context after turn t,
+
+    p_t  = exp( (1/|a|) Σ_j log π(a_j | C_t, answer prefix, a_<j) )
+    IG_t = p_t − p_{t−1}            for every turn t < T (non-final turns),
+    r_T  = the outcome reward (F1 / exact match, ``trajectory.outcome_reward``).
+
+p_0 is measured before the first action. π is the current (rollout) policy, read under
+no_grad; ``temperature`` should match the rollout's.
+
+How C_t is built: the prompt the policy was given for turn t + 1, ``turns[t+1].prompt_ids``
+— the chat messages up to and including turn t's reply and the observation that followed,
+ending with the assistant generation prompt — then the ``answer_prefix`` tokens, then the
+answer. C_0 is ``turns[0].prompt_ids``. With full-history prompts this is exactly
+"turn t's prompt + its reply + the next observation rendered by the chat template"; with
+truncated or summarised histories it is the context the policy really had. A turn with no
+``prompt_ids`` is rendered from its ``prompt_messages``. The authors' code scores the
+answer after a longer pseudo-reply (``"\\nNow there's enough information to answer\\n
+</think>\\n<answer>\\n"``); set ``answer_prefix`` to that for their exact form.
+
+``turn.reward`` is replaced by IG_t (final turn: the outcome) and
+``turn.info["reward_components"]`` gains ``"info_gain"`` or ``"outcome"``. Pair with the
+``igpo`` advantage estimator (``outcome="ignore"``: the outcome is already on the last turn).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+from agentrl.algos.context import ShapingContext
+from agentrl.algos.registry import register_shaping
+from agentrl.core.types import Trajectory, Turn
+
+
+def information_gain(p: Sequence[float], outcome: float) -> list[float]:
+    """Turn rewards from p = [p_0, …, p_{T−1}]: IG_t = p_t − p_{t−1} (t < T), r_T = outcome.
+
+    ``p[k]`` is the answer probability before turn k + 1 (after turn k); a T-turn
+    trajectory needs T of them and gets T rewards.
+    """
+    if not p:
+        raise ValueError("igpo: need p_0 at least (one probability per turn)")
+    gains = [p[t] - p[t - 1] for t in range(1, len(p))]
+    return [*gains, float(outcome)]
+
+
+def _context_ids(policy: Any, turn: Turn) -> list[int]:
+    if turn.prompt_ids:
+        return list(turn.prompt_ids)
+    if turn.prompt_messages:
+        return policy.render(turn.prompt_messages, tools=turn.observation.tools)
+    raise ValueError(
+        "igpo: a turn has neither prompt_ids nor prompt_messages, so the context after the "
+        "previous turn cannot be rebuilt; record prompts in the rollout"
+    )
+
+
+@torch.no_grad()
+def answer_probabilities(
+    policy: Any,
+    contexts: list[list[int]],
+    answers: list[list[int]],
+    *,
+    batch_size: int = 16,
+    temperature: float = 1.0,
+) -> list[float]:
+    """exp(mean log π(answer tokens | context)) per pair; one ``policy.score`` per chunk."""
+    was_training = policy.model.training
+    policy.model.eval()
+    probabilities: list[float] = []
+    try:
+        for start in range(0, len(contexts), batch_size):
+            scores = policy.score(
+                contexts[start : start + batch_size],
+                answers[start : start + batch_size],
+                temperature=temperature,
+            )
+            mean_logprob = (scores.logprobs * scores.mask).sum(-1) / scores.mask.sum(-1)
+            probabilities += mean_logprob.exp().tolist()
+    finally:
+        policy.model.train(was_training)
+    return probabilities
+
+
+def _answer_ids(policy: Any, trajectory: Trajectory) -> list[int]:
+    answer = trajectory.task.ground_truth
+    ids = policy.tokenizer(answer, add_special_tokens=False)["input_ids"] if answer else []
+    if not ids:
+        raise ValueError(
+            f"igpo: task {trajectory.task.id!r} has ground_truth={answer!r}; information gain "
+            "needs a non-empty answer — use tasks with answers or another shaping"
+        )
+    return ids
+
+
+def _check_ground_truth(trajectories: list[Trajectory]) -> None:
+    missing = [t.task.id for t in trajectories if not t.errored and t.task.ground_truth is None]
+    if missing:
+        raise ValueError(
+            f"igpo: {len(missing)} trajectories have task.ground_truth=None (tasks "
+            f"{', '.join(sorted(set(missing))[:5])}); IGPO measures the probability of the "
+            "answer, so every task needs one — pick tasks with answers or another shaping"
+        )
+
+
+def _write(trajectory: Trajectory, rewards: list[float]) -> None:
+    last = len(trajectory.turns) - 1
+    for t, (turn, reward) in enumerate(zip(trajectory.turns, rewards, strict=True)):
+        turn.reward = reward
+        name = "outcome" if t == last else "info_gain"
+        turn.info["reward_components"] = {
+            **(turn.info.get("reward_components") or {}), name: reward
+        }
+
+
+@register_shaping("igpo")
+def igpo(
+    trajectories: list[Trajectory],
+    *,
+    context: ShapingContext,
+    answer_prefix: str = "<answer>",
+    batch_size: int = 16,
+    temperature: float = 1.0,
+) -> list[Trajectory]:
+    """IGPO turn rewards (see the module docstring); returns deep copies.
+
+    Errored trajectories come back unchanged. Raises ``ValueError`` when a task has no
+    ``ground_truth``.
+    """
+    _check_ground_truth(trajectories)
+    policy = context.policy
+    shaped = [t.model_copy(deep=True) for t in trajectories]
+    active = [t for t in shaped if not t.errored and t.turns]
+    prefix = policy.tokenizer(answer_prefix, add_special_tokens=False)["input_ids"]
+    contexts: list[list[int]] = []
+    answers: list[list[int]] = []
+    for trajectory in active:
+        # p_0 … p_{T−1}; a one-turn trajectory needs none (its only reward is the outcome).
+        if len(trajectory.turns) > 1:
+            answer = _answer_ids(policy, trajectory)
+            for turn in trajectory.turns:
+                contexts.append(_context_ids(policy, turn) + prefix)
+                answers.append(answer)
+    p = answer_probabilities(
+        policy, contexts, answers, batch_size=batch_size, temperature=temperature
+    ) if contexts else []
+    start = 0
+    for trajectory in active:
+        n = len(trajectory.turns)
+        p_i = p[start : start + n] if n > 1 else [0.0]
+        start += n if n > 1 else 0
+        _write(trajectory, information_gain(p_i, trajectory.outcome_reward))
+    return shaped

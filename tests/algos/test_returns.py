@@ -1,0 +1,49 @@
+"""Shared return helpers: reward placement, discounting, positional baseline."""
+
+import numpy as np
+import pytest
+
+from agentrl.algos.advantages.batch import TurnBatch, discounted_returns_matrix, group_stats
+from agentrl.algos.advantages.batch import positional_baseline as positional
+from agentrl.algos.advantages.returns import (
+    reward_matrix,
+    turn_rewards,
+)
+
+
+def test_outcome_modes_place_the_outcome_on_the_last_turn(traj):
+    t = traj("g", 1.0, rewards=[0.1, 0.2])
+    assert turn_rewards(t, "add") == pytest.approx([0.1, 0.2 + 1.0])
+    assert turn_rewards(t, "replace") == pytest.approx([0.1, 1.0])
+    assert turn_rewards(t, "ignore") == pytest.approx([0.1, 0.2])
+    assert turn_rewards(traj("g", 1.0, n=0), "add") == []
+
+
+def test_turn_batch_pads_rows_and_scatters_back_with_errored_zeros(traj, rows_close):
+    batch = TurnBatch.build([
+        traj("a", 1.0, rewards=[0.1, 0.2]),
+        traj("a", 5.0, rewards=[9.0], errored=True),
+        traj("b", 0.0, rewards=[0.3]),
+    ])
+    rewards = reward_matrix(batch, "add")
+    np.testing.assert_allclose(rewards, [[0.1, 1.2], [0.3, 0.0]])
+    # matrix form of G_t = r_t + γ G_{t+1}: row 0 [0.1 + 0.5·1.2, 1.2], row 1 [0.3, 0]
+    returns = discounted_returns_matrix(rewards, 0.5)
+    np.testing.assert_allclose(returns, [[0.7, 1.2], [0.3, 0.0]])
+    rows_close(batch.scatter(returns), [[0.7, 1.2], [0.0], [0.3]])
+
+
+def test_positional_baseline_uses_only_trajectories_reaching_each_turn(traj):
+    batch = TurnBatch.build([traj("g", n=2), traj("g", n=1)])
+    returns = batch.matrix([1.0, 2.0, 3.0])  # rows [1, 2] and [3]
+    # position 0: mean(1, 3) = 2; position 1: only row 0 → mean 2
+    np.testing.assert_allclose(positional(batch, returns), [[1.0 - 2.0, 0.0], [1.0, 0.0]])
+
+
+def test_group_stats_population_and_unbiased():
+    values = np.array([1.0, 3.0, 5.0])
+    mean, std, count = group_stats(values, np.array([0, 0, 1]), 2)
+    assert mean.tolist() == [2.0, 5.0] and std.tolist() == [1.0, 0.0]
+    assert count.tolist() == [2.0, 1.0]
+    _, std_unbiased, _ = group_stats(values, np.array([0, 0, 1]), 2, unbiased=True)
+    assert std_unbiased.tolist() == pytest.approx([2.0**0.5, 0.0])

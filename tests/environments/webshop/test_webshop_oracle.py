@@ -1,0 +1,20 @@
+"""The oracle shopper solves generated goals."""
+
+from agentrl.environments.webshop.env import WebShopEnv
+from agentrl.environments.webshop.oracle import goal_query, solve
+
+
+def test_goal_query_drops_the_price_clause():
+    goal = {
+        "instruction_text": "i need vegan lipstick with color: red"
+        ", and price lower than 30.00 dollars"
+    }
+    assert goal_query(goal) == "i need vegan lipstick with color: red"
+
+
+def test_oracle_scores_one_on_every_heldout_goal_within_fifteen_steps():
+    env = WebShopEnv(num_products=500)
+    results = [solve(env, task) for task in env.tasks("heldout")]
+    assert [score for _, score in results] == [1.0] * len(results)
+    assert max(len(actions) for actions, _ in results) <= 15
+    assert all(actions[-1] == "click[Buy Now]" for actions, _ in results)
