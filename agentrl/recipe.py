@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any, Literal
 
@@ -88,10 +89,10 @@ def _forbid_extra(model: type[BaseModel]) -> None:
         annotation = field.annotation
         for candidate in getattr(annotation, "__args__", (annotation,)):
             if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-                if candidate.model_config.get("extra") != "forbid":
-                    candidate.model_config["extra"] = "forbid"
-                    candidate.model_rebuild(force=True)
+                # Children first: a parent's schema embeds its children's as built.
                 _forbid_extra(candidate)
+                candidate.model_config["extra"] = "forbid"
+                candidate.model_rebuild(force=True)
 
 
 _forbid_extra(Recipe)
@@ -156,7 +157,7 @@ def load_recipe(source: str | Path | dict[str, Any] | Recipe, overrides: list[st
         data = yaml.safe_load(path.read_text()) or {}
         if not isinstance(data, dict):
             raise RecipeError(f"recipe {str(path)!r} must be a YAML mapping")
-    data = apply_overrides(dict(data), list(overrides))
+    data = apply_overrides(copy.deepcopy(data), list(overrides))  # never edit the caller's
     try:
         return Recipe.model_validate(data)
     except ValidationError as error:

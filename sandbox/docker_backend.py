@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 from agentrl.sandbox.base import LABEL, WORKDIR, ExecResult, SandboxError, decode, logger
-from agentrl.sandbox.hostdir import HostDirSandbox, reap_orphans
+from agentrl.sandbox.hostdir import HostDirSandbox, pid_alive, reap_orphans
 from agentrl.sandbox.image import SANDBOX_UID, ensure_image
 from agentrl.sandbox.limits import Limits
 
@@ -49,16 +49,6 @@ def _default_image(client: Any) -> str:
     return _images["default"]
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def reap_orphan_containers(client: Any) -> list[str]:
     """Remove sandbox containers of this host whose creating process is gone."""
     removed = []
@@ -67,7 +57,7 @@ def reap_orphan_containers(client: Any) -> list[str]:
         if labels.get(f"{LABEL}.host") != socket.gethostname():
             continue
         pid = int(labels.get(f"{LABEL}.pid", "0"))
-        if pid != os.getpid() and not _pid_alive(pid):
+        if pid != os.getpid() and not pid_alive(pid):
             container.remove(force=True, v=True)
             removed.append(container.name)
     if removed:

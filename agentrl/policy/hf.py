@@ -103,9 +103,14 @@ class HFPolicy:
         return {i for i in [*ids, self.tokenizer.eos_token_id] if i is not None}
 
     def render(self, messages: Messages, tools: list[dict[str, Any]] | None = None) -> list[int]:
-        """Token ids of ``messages`` in the model's chat template, ready for a reply."""
+        """Token ids of ``messages`` in the model's chat template, ready for a reply.
+
+        A final assistant message is a forced start of the reply: it is continued.
+        """
+        prefilled = messages[-1]["role"] == "assistant"
         text = self.tokenizer.apply_chat_template(
-            messages, tools=tools, tokenize=False, add_generation_prompt=True
+            messages, tools=tools, tokenize=False, add_generation_prompt=not prefilled,
+            continue_final_message=prefilled,
         )
         return self.tokenizer(text, add_special_tokens=False)["input_ids"]
 

@@ -32,6 +32,13 @@ class PromptOptions(BaseModel):
     system_prompt: str | None = Field(
         default=None, description="Replaces the built-in system prompt when set."
     )
+    response_prefix: str = Field(
+        default="",
+        description=(
+            "Text the reply is forced to start with (e.g. '<action>'): added as the start of "
+            "the assistant message, so small models answer in the expected format."
+        ),
+    )
 
 
 def system_message(spec: EnvSpec, options: PromptOptions) -> str:
@@ -83,4 +90,6 @@ def build_messages(
     if not kept and preface:
         content = f"{preface}\n\n{content}"
     messages.append({"role": "user", "content": content})
+    if options.response_prefix:
+        messages.append({"role": "assistant", "content": options.response_prefix})
     return messages

@@ -184,8 +184,9 @@ class RolloutRunner:
         return self.policy.generate(batch, sampling, tools=tools)
 
     def _step_all(self, active: list[_Episode], generations: list[Generation]) -> None:
+        prefix = self.options.prompt.response_prefix
         parsed = [
-            parse_reply(g.text, self._env(e.slot).spec.action_format,
+            parse_reply(prefix + g.text, self._env(e.slot).spec.action_format,
                         lenient=self.options.lenient_parsing)
             for e, g in zip(active, generations, strict=True)
         ]
@@ -222,7 +223,7 @@ class RolloutRunner:
                 observation=episode.observation,
                 prompt_ids=generation.prompt_ids,
                 action=action,
-                response=generation.text,
+                response=self.options.prompt.response_prefix + generation.text,
                 action_ids=generation.token_ids,
                 action_logprobs=generation.logprobs,
                 reward=result.reward,
