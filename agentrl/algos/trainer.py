@@ -227,7 +227,9 @@ class Trainer:
                 "loss/entropy_bonus": float(bonus),
                 "train/clipfrac": float((terms.clipped * mask).sum()),
                 # k3 estimate of KL(π_old ‖ π_θ) per token, summed here, averaged by caller
-                "train/approx_kl": float(((terms.log_ratio.exp() - 1 - terms.log_ratio) * mask).sum()),
+                "train/approx_kl": float(
+                    ((terms.log_ratio.exp() - 1 - terms.log_ratio) * mask).sum()
+                ),
                 "train/entropy": float((scores.entropies * mask).sum()),
             } | (entropy_metrics if self.entropy is not None else {})
 

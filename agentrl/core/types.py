@@ -109,7 +109,9 @@ class Trajectory(_Model):
     turns: list[Turn] = Field(default_factory=list)
     outcome_reward: float = Field(default=0.0, description="Episode-level reward R.")
     success: bool = Field(default=False)
-    errored: bool = Field(default=False, description="The env or policy failed; excluded from loss.")
+    errored: bool = Field(
+        default=False, description="The env or policy failed; excluded from the loss."
+    )
     error: str | None = Field(default=None, description="What failed, when errored.")
     truncated: bool = Field(default=False, description="Ended by the turn limit.")
     group_id: str = Field(default="", description="Rollouts of the same task share a group_id.")

@@ -1,0 +1,172 @@
+"""The Trainer on hand-built batches whose tokens were really sampled by a tiny policy."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import pytest
+import torch
+
+from agentrl.algos.trainer import AlgorithmOptions, OptimOptions, Trainer
+from agentrl.core.types import Observation, Task, Trajectory, Turn
+from agentrl.policy.base import SamplingParams
+from agentrl.policy.hf import HFPolicy, LoraOptions
+
+
+@pytest.fixture(scope="module")
+def base() -> HFPolicy:
+    return HFPolicy.from_name("tiny:llama")
+
+
+@pytest.fixture
+def policy(base: HFPolicy) -> HFPolicy:
+    """A private copy of the tiny model, so updates never leak between tests."""
+    return HFPolicy(copy.deepcopy(base.model), base.tokenizer, name="tiny:llama")
+
+
+def sampled_batch(
+    policy: HFPolicy, rewards: list[float], groups: list[str], *, turns: int = 2,
+    errored: tuple[int, ...] = (),
+) -> list[Trajectory]:
+    """Trajectories of ``turns`` turns; each turn's tokens are sampled by ``policy``."""
+    prompts = [[1, 30 + i, 40 + t] for i in range(len(rewards)) for t in range(turns)]
+    generations = policy.generate_from_ids(prompts, SamplingParams(max_new_tokens=3, seed=0))
+    batch = []
+    for i, (reward, group) in enumerate(zip(rewards, groups, strict=True)):
+        rows = generations[i * turns : (i + 1) * turns]
+        batch.append(Trajectory(
+            task=Task(id=f"task-{group}", env_id="toy/corridor"),
+            turns=[
+                Turn(observation=Observation(text=f"cell {t}", state_key=f"cell-{t}"),
+                     prompt_ids=g.prompt_ids, action_ids=g.token_ids,
+                     action_logprobs=g.logprobs, action="right", state_key=f"cell-{t}",
+                     info={"action_valid": t == 0})
+                for t, g in enumerate(rows)
+            ],
+            outcome_reward=reward, success=reward > 0, group_id=group, errored=i in errored,
+        ))
+    return batch
+
+
+def snapshot(policy: HFPolicy) -> list[torch.Tensor]:
+    return [p.detach().clone() for p in policy.trainable_parameters()]
+
+
+def moved(before: list[torch.Tensor], policy: HFPolicy) -> bool:
+    return any(not a.equal(b) for a, b in zip(before, policy.trainable_parameters(), strict=True))
+
+
+def test_update_moves_parameters_and_writes_advantages(policy: HFPolicy) -> None:
+    batch = sampled_batch(policy, [1.0, 0.0, 1.0, 0.0], ["g1", "g1", "g2", "g2"])
+    before = snapshot(policy)
+    trainer = Trainer(policy, AlgorithmOptions(), OptimOptions(lr=1e-3))
+    metrics = trainer.update(batch)
+    assert metrics["train/turns"] == 8.0
+    assert all(math.isfinite(v) for v in metrics.values())
+    for key in ("loss/policy", "train/clipfrac", "train/approx_kl", "train/grad_norm"):
+        assert key in metrics
+    assert metrics["train/grad_norm"] > 0
+    assert moved(before, policy)
+    # GRPO, group {1, 0}: mean 0.5, std 0.5 → ±0.5 / (0.5 + 1e-6).
+    expected = 0.5 / (0.5 + 1e-6)
+    assert [t.advantage for traj in batch for t in traj.turns] == pytest.approx(
+        [expected] * 2 + [-expected] * 2 + [expected] * 2 + [-expected] * 2
+    )
+
+
+def test_equal_rewards_give_zero_loss_and_no_update(policy: HFPolicy) -> None:
+    batch = sampled_batch(policy, [1.0, 1.0], ["g", "g"])
+    before = snapshot(policy)
+    metrics = Trainer(policy, AlgorithmOptions(), OptimOptions(lr=1e-3)).update(batch)
+    assert metrics["loss/policy"] == 0.0
+    assert metrics["train/grad_norm"] == 0.0
+    assert all(p.grad is None or float(p.grad.abs().sum()) == 0.0
+               for p in policy.trainable_parameters())
+    assert not moved(before, policy)
+
+
+def test_errored_trajectories_contribute_no_samples(policy: HFPolicy) -> None:
+    batch = sampled_batch(policy, [1.0, 0.0, 0.0], ["g", "g", "g"], errored=(2,))
+    metrics = Trainer(policy, AlgorithmOptions(), OptimOptions()).update(batch)
+    assert metrics["train/turns"] == 4.0
+    assert [t.advantage for t in batch[2].turns] == [0.0, 0.0]
+
+
+@pytest.mark.slow
+def test_micro_batch_size_does_not_change_the_update(base: HFPolicy) -> None:
+    results = []
+    for micro in (1, 8):
+        policy = HFPolicy(copy.deepcopy(base.model), base.tokenizer)
+        batch = sampled_batch(base, [1.0, 0.0, 0.5, 0.0], ["a", "a", "b", "b"])
+        Trainer(policy, AlgorithmOptions(),
+                OptimOptions(lr=1e-3, minibatch_size=8, micro_batch_size=micro)).update(batch)
+        results.append(snapshot(policy))
+    for one, eight in zip(*results, strict=True):
+        # Adam divides by √v, which magnifies float noise on near-zero gradients a little.
+        torch.testing.assert_close(one, eight, atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("epochs", "minibatch", "micro"), [(1, 8, 8), (2, 4, 2), (3, 3, 1)])
+def test_epoch_and_batch_combinations_run(
+    policy: HFPolicy, epochs: int, minibatch: int, micro: int
+) -> None:
+    batch = sampled_batch(policy, [1.0, 0.0, 1.0, 0.0], ["g1", "g1", "g2", "g2"])
+    optim = OptimOptions(lr=1e-3, ppo_epochs=epochs, minibatch_size=minibatch,
+                         micro_batch_size=micro)
+    metrics = Trainer(policy, AlgorithmOptions(), optim).update(batch)
+    assert all(math.isfinite(v) for v in metrics.values())
+    assert 0.0 <= metrics["train/clipfrac"] <= 1.0
+
+
+def test_kl_to_a_frozen_reference_copy(policy: HFPolicy) -> None:
+    batch = sampled_batch(policy, [1.0, 0.0, 1.0, 0.0], ["g1", "g1", "g2", "g2"])
+    trainer = Trainer(policy, AlgorithmOptions(kl_coef=0.1),
+                      OptimOptions(lr=1e-2, ppo_epochs=2, minibatch_size=4, micro_batch_size=4))
+    assert trainer.reference is not None and trainer.reference is not policy.model
+    metrics = trainer.update(batch)
+    # The first step starts at the reference (KL 0); later steps have moved away.
+    assert metrics["loss/kl"] > 0.0 and math.isfinite(metrics["loss/kl"])
+    assert not any(p.requires_grad for p in trainer.reference.parameters())
+
+
+@pytest.mark.slow
+def test_kl_with_lora_uses_the_base_model_as_reference(base: HFPolicy) -> None:
+    policy = HFPolicy.from_name("tiny:llama", lora=LoraOptions(r=4, alpha=8))
+    batch = sampled_batch(base, [1.0, 0.0], ["g", "g"])
+    trainer = Trainer(policy, AlgorithmOptions(kl_coef=0.1),
+                      OptimOptions(lr=1e-2, ppo_epochs=3, minibatch_size=2, micro_batch_size=2))
+    assert trainer.reference is None
+    metrics = trainer.update(batch)
+    assert math.isfinite(metrics["loss/kl"]) and metrics["loss/kl"] >= 0.0
+
+
+@pytest.mark.parametrize("entropy", ["plain", "epo"])
+def test_entropy_terms_run(policy: HFPolicy, entropy: str) -> None:
+    batch = sampled_batch(policy, [1.0, 0.0], ["g", "g"])
+    algorithm = AlgorithmOptions(entropy=entropy, entropy_options={"coef": 0.01})
+    metrics = Trainer(policy, algorithm, OptimOptions(lr=1e-3)).update(batch)
+    assert metrics["loss/entropy_bonus"] != 0.0
+    assert all(math.isfinite(v) for v in metrics.values())
+
+
+def test_estimator_and_shaping_are_looked_up_by_name(policy: HFPolicy) -> None:
+    batch = sampled_batch(policy, [1.0, 0.0], ["g", "g"])
+    algorithm = AlgorithmOptions(advantage="gigpo", shaping=["format"],
+                                 shaping_options={"format": {"coef": 0.5}})
+    trainer = Trainer(policy, algorithm, OptimOptions(lr=1e-3))
+    shaped = trainer.assign_credit(batch)
+    # 'format' penalised each invalid second turn by 0.5.
+    assert [[t.reward for t in traj.turns] for traj in shaped] == [[0.0, -0.5], [0.0, -0.5]]
+    assert all(t.advantage is not None for traj in batch for t in traj.turns)
+    assert math.isfinite(trainer.update(batch)["loss/policy"])
+
+
+def test_gae_builds_a_critic_and_trains_it(policy: HFPolicy) -> None:
+    batch = sampled_batch(policy, [1.0, 0.0], ["g", "g"])
+    trainer = Trainer(policy, AlgorithmOptions(advantage="gae"), OptimOptions(lr=1e-3))
+    assert trainer.critic is not None
+    metrics = trainer.update(batch)
+    assert all(math.isfinite(v) for v in metrics.values())
+    assert "loss/value" in metrics and "train/explained_variance" in metrics

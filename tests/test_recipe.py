@@ -1,0 +1,135 @@
+"""Recipes and preflight: every user mistake is a RecipeError naming the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agentrl.preflight import check_recipe
+from agentrl.recipe import Recipe, RecipeError, apply_overrides, load_recipe
+
+TOY = {"env": {"id": "toy/corridor"}, "policy": {"model": "tiny:llama"}}
+
+
+def test_unknown_top_level_key_names_it_and_the_allowed_keys() -> None:
+    with pytest.raises(RecipeError) as error:
+        load_recipe({"nmae": "x"})
+    message = str(error.value)
+    assert "unknown key 'nmae'" in message
+    assert "allowed here: name, seed, env, policy, rollout, algorithm, optim, trainer" in message
+
+
+def test_unknown_nested_key_names_the_dotted_path() -> None:
+    with pytest.raises(RecipeError) as error:
+        load_recipe({"rollout": {"sampling": {"tempp": 0.5}}})
+    message = str(error.value)
+    assert "unknown key 'rollout.sampling.tempp'" in message
+    assert "temperature, top_p, top_k, max_new_tokens, seed" in message
+
+
+def test_wrong_type_names_key_and_value() -> None:
+    with pytest.raises(RecipeError, match=r"recipe: optim\.lr='fast': "):
+        load_recipe({"optim": {"lr": "fast"}})
+    with pytest.raises(RecipeError, match=r"rollout\.group_size=0: .*greater than or equal to 1"):
+        load_recipe({"rollout": {"group_size": 0}})
+
+
+def test_overrides_parse_yaml_values() -> None:
+    recipe = load_recipe(TOY, ["optim.lr=3e-4", "rollout.group_size=3", "name=x",
+                               "algorithm.shaping=[format, gated]", "policy.lora.r=8"])
+    assert recipe.optim.lr == 3e-4
+    assert recipe.rollout.group_size == 3
+    assert recipe.name == "x"
+    assert recipe.algorithm.shaping == ["format", "gated"]
+    assert recipe.policy.lora is not None and recipe.policy.lora.r == 8
+
+
+def test_overrides_leave_the_source_dict_untouched() -> None:
+    source = {"optim": {"lr": 0.1}}
+    assert load_recipe(source, ["optim.lr=0.5"]).optim.lr == 0.5
+    assert source == {"optim": {"lr": 0.1}}
+
+
+def test_invalid_override_syntax() -> None:
+    with pytest.raises(RecipeError, match="must look like dotted.key=value"):
+        apply_overrides({}, ["optim.lr"])
+    with pytest.raises(RecipeError, match="must look like dotted.key=value"):
+        apply_overrides({}, ["=3"])
+    with pytest.raises(RecipeError, match="'name' is not a section"):
+        apply_overrides({"name": "x"}, ["name.first=y"])
+
+
+def test_recipe_from_yaml_file_and_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text("env:\n  id: toy/corridor\nseed: 7\n")
+    assert load_recipe(path).seed == 7
+    with pytest.raises(RecipeError, match="does not exist"):
+        load_recipe(tmp_path / "missing.yaml")
+    path.write_text("- a list\n")
+    with pytest.raises(RecipeError, match="must be a YAML mapping"):
+        load_recipe(path)
+
+
+def _check(*overrides: str) -> None:
+    check_recipe(load_recipe(TOY, list(overrides))).close()
+
+
+def test_preflight_accepts_a_good_recipe() -> None:
+    recipe = load_recipe(TOY)
+    env = check_recipe(recipe)
+    assert env.spec.id == "toy/corridor"
+    env.close()
+    assert isinstance(recipe, Recipe)
+
+
+def test_preflight_unknown_env_lists_registered_ids() -> None:
+    with pytest.raises(RecipeError, match=r"env.id='nope'.*registered: .*toy/corridor"):
+        _check("env.id=nope")
+
+
+def test_preflight_unknown_advantage_lists_registered_ones() -> None:
+    with pytest.raises(RecipeError, match=r"algorithm.advantage='sallt' is not registered; "
+                                          r"registered: .*grpo.*salt"):
+        _check("algorithm.advantage=sallt")
+
+
+def test_preflight_unknown_shaping_and_entropy() -> None:
+    with pytest.raises(RecipeError, match=r"'fromat', which is not registered; .*format"):
+        _check("algorithm.shaping=[fromat]")
+    with pytest.raises(RecipeError, match=r"algorithm.entropy='max'; allowed: none, plain, epo"):
+        _check("algorithm.entropy=max")
+
+
+def test_preflight_bad_split_names_the_splits() -> None:
+    with pytest.raises(RecipeError, match=r"eval.split='test' is not a split of toy/corridor; "
+                                          r"splits: train, valid, heldout"):
+        _check("eval.split=test")
+    with pytest.raises(RecipeError, match=r"env.train_split='dev'"):
+        _check("env.train_split=dev")
+
+
+def test_preflight_micro_batch_larger_than_minibatch() -> None:
+    with pytest.raises(RecipeError, match=r"optim.micro_batch_size=8 is larger than "
+                                          r"optim.minibatch_size=4"):
+        _check("optim.micro_batch_size=8", "optim.minibatch_size=4")
+
+
+def test_preflight_group_of_one_with_grpo() -> None:
+    with pytest.raises(RecipeError, match=r"rollout.group_size=1: grpo compares rollouts"):
+        _check("rollout.group_size=1")
+    _check("rollout.group_size=1", "algorithm.advantage=reinforce++")
+
+
+def test_preflight_unresolvable_model() -> None:
+    with pytest.raises(RecipeError, match=r"policy.model='tiny:gpt9'.*unknown tiny architecture"):
+        _check("policy.model=tiny:gpt9")
+    with pytest.raises(RecipeError, match=r"policy.model='no-such-model'"):
+        _check("policy.model=no-such-model")
+
+
+def test_preflight_igpo_needs_ground_truth() -> None:
+    with pytest.raises(RecipeError) as error:
+        _check("algorithm.advantage=igpo")
+    message = str(error.value)
+    assert "igpo" in message and "ground" in message.lower()
