@@ -115,12 +115,11 @@ class Trainer:
         advantages = get_advantage(self.algorithm.advantage)(
             shaped, **self.algorithm.advantage_options
         )
-        # Shapings may return copies; the caller's trajectories (saved as samples for
-        # `agentrl inspect`) get the advantages too.
-        for batch in {id(shaped): shaped, id(trajectories): trajectories}.values():
-            for trajectory, per_turn in zip(batch, advantages, strict=True):
-                for turn, advantage in zip(trajectory.turns, per_turn, strict=True):
-                    turn.advantage = advantage
+        for trajectory, per_turn in zip(shaped, advantages, strict=True):
+            for turn, advantage in zip(trajectory.turns, per_turn, strict=True):
+                turn.advantage = advantage
+        if shaped is not trajectories:
+            _copy_credit(shaped, trajectories)
         return shaped
 
     # -- stage 3 --------------------------------------------------------------------------
@@ -268,3 +267,14 @@ class Trainer:
         self.context.restored = {
             k.removeprefix("context/"): v for k, v in state.items() if k.startswith("context/")
         }
+
+
+def _copy_credit(source: list[Trajectory], target: list[Trajectory]) -> None:
+    """Shapings return copies; give the caller's trajectories (saved as samples for
+    `agentrl inspect`) the shaped rewards, their components and the advantages too."""
+    for shaped, original in zip(source, target, strict=True):
+        original.outcome_reward = shaped.outcome_reward
+        for new, old in zip(shaped.turns, original.turns, strict=True):
+            old.reward, old.advantage = new.reward, new.advantage
+            if "reward_components" in new.info:
+                old.info["reward_components"] = new.info["reward_components"]
