@@ -41,6 +41,11 @@ class PolicyOptions(_Section):
     dtype: Literal["float32", "bfloat16", "float16"] = Field(default="float32")
     lora: LoraOptions | None = Field(default=None, description="Train a LoRA adapter when set.")
     max_batch_size: int = Field(default=16, ge=1, description="Prompts per generate call.")
+    cpu_threads: int | None = Field(
+        default=None, ge=1,
+        description="torch CPU threads; set 1 when other jobs share the cores (oversubscribed "
+        "threads were 5-18x slower here). Default: torch's choice.",
+    )
 
 
 class TrainerOptions(_Section):

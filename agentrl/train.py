@@ -28,6 +28,8 @@ from agentrl.run.metrics import MetricsLogger, rollout_metrics
 
 
 def load_policy(recipe: Recipe) -> HFPolicy:
+    if recipe.policy.cpu_threads:
+        torch.set_num_threads(recipe.policy.cpu_threads)
     return HFPolicy.from_name(
         recipe.policy.model, device=recipe.policy.device, dtype=recipe.policy.dtype,
         lora=recipe.policy.lora, max_batch_size=recipe.policy.max_batch_size,

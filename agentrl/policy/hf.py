@@ -150,7 +150,9 @@ class HFPolicy:
             do_sample=not greedy,
             temperature=None if greedy else sampling.temperature,
             top_p=None if greedy else sampling.top_p,
-            top_k=None if greedy or sampling.top_k == 0 else sampling.top_k,
+            # 0, not None: None would fall back to the model's default (often 50), sampling
+            # from a truncated distribution the recorded log-probs do not describe.
+            top_k=None if greedy else sampling.top_k,
             max_new_tokens=sampling.max_new_tokens,
             pad_token_id=self.tokenizer.pad_token_id,
             eos_token_id=sorted(self.eos_ids),

@@ -1,0 +1,219 @@
+"""Learning comparison: GRPO vs GiGPO vs SALT vs SPA vs GRPO+EPO on generated TextWorld games.
+
+Every method trains the embedded SmolLM2-135M (LoRA r 8) from the same start with the same
+budget (``recipes/learning/<method>.yaml`` differ only in their ``algorithm`` section), for
+several seeds, then is evaluated greedily on the held-out split. Per method the held-out
+episodes of all seeds are pooled and summarised by their success rate and a 95 % Wilson
+score interval (Wilson 1927; `agentrl.eval.metrics.wilson_interval`). The pooled episodes
+share their tasks across seeds, so the interval is optimistic about seed-to-seed spread;
+the per-seed rates are printed beside it.
+
+Runs are written to ``--run-dir`` (one folder per method, iteration budget and seed); a
+finished run (``eval.json`` present) is reused, an unfinished one is restarted, so an
+interrupted benchmark picks up where it stopped. The table is rewritten after every run.
+
+    python benchmarks/learning.py [--methods grpo gigpo salt spa grpo-epo] [--seeds 3]
+                                  [--iterations 2] [--quick] [--threads 1]
+                                  [--run-dir /tmp/agentrl-learning]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agentrl.eval.metrics import wilson_interval
+
+ROOT = Path(__file__).resolve().parent.parent
+RECIPES = ROOT / "recipes" / "learning"
+RESULTS = Path(__file__).resolve().parent / "results"
+METHODS = ("grpo", "gigpo", "salt", "spa", "grpo-epo")
+
+
+@dataclass
+class MethodResult:
+    """Held-out outcomes of one method over its seeds."""
+
+    method: str
+    successes: list[int] = field(default_factory=list)
+    episodes: list[int] = field(default_factory=list)
+    train_success: list[float] = field(default_factory=list)
+    train_invalid: list[float] = field(default_factory=list)
+    minutes: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def pooled(self) -> tuple[float, float, float]:
+        """(success rate, Wilson low, Wilson high) over all seeds' episodes pooled."""
+        wins, trials = sum(self.successes), sum(self.episodes)
+        low, high = wilson_interval(wins, trials)
+        return (wins / trials if trials else 0.0), low, high
+
+
+def run_one(
+    method: str, seed: int, iterations: int, run_dir: Path, extra: list[str]
+) -> tuple[dict, dict | None, float]:
+    """Train + evaluate one (method, seed); return (eval.json, last metrics, minutes)."""
+    from agentrl.train import train  # heavy import (torch, transformers) only when needed
+
+    name = f"{method}-it{iterations}-s{seed}" + ("-quick" if extra else "")
+    folder = run_dir / name
+    if (folder / "eval.json").exists():
+        print(f"reusing finished run {folder}", flush=True)
+    else:
+        shutil.rmtree(folder, ignore_errors=True)  # never resume a half-finished run
+        overrides = [f"name={name}", f"seed={seed}", f"trainer.iterations={iterations}",
+                     f"logging.run_dir={run_dir}", *extra]
+        train(RECIPES / f"{method}.yaml", overrides)
+    # Wall time of the run: from its recipe copy (written first) to its eval (written last).
+    minutes = ((folder / "eval.json").stat().st_mtime
+               - (folder / "recipe.yaml").stat().st_mtime) / 60
+    result = json.loads((folder / "eval.json").read_text())
+    return result, _last_train_metrics(folder / "metrics.jsonl"), minutes
+
+
+def _last_train_metrics(path: Path) -> dict | None:
+    """The last metrics row that has rollout figures (the final row holds only the eval)."""
+    if not path.exists():
+        return None
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = [r for r in rows if any("rollout/success" in k for k in _flat_keys(r))]
+    return rows[-1] if rows else None
+
+
+def _flat_keys(row: dict) -> list[str]:
+    return list(row) + [k for v in row.values() if isinstance(v, dict) for k in v]
+
+
+def _metric(row: dict | None, key: str) -> float | None:
+    if row is None:
+        return None
+    if key in row:
+        return float(row[key])
+    for value in row.values():
+        if isinstance(value, dict) and key in value:
+            return float(value[key])
+    return None
+
+
+def _mean(values: list[float]) -> str:
+    return f"{sum(values) / len(values):.2f}" if values else "-"
+
+
+def table(results: list[MethodResult], header: str) -> str:
+    """A markdown table of held-out success per method."""
+    lines = [header, "",
+             "| method | seeds | held-out episodes | success | 95% Wilson CI | per seed "
+             "| train success (last iter) | train invalid-action rate | min/run |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        rate, low, high = r.pooled()
+        per_seed = ", ".join(f"{s}/{e}" for s, e in zip(r.successes, r.episodes, strict=True))
+        train = _mean(r.train_success)
+        invalid = _mean(r.train_invalid)
+        minutes = f"{sum(r.minutes) / len(r.minutes):.1f}" if r.minutes else "-"
+        errors = f" ({len(r.errors)} failed)" if r.errors else ""
+        lines.append(f"| {r.method}{errors} | {len(r.episodes)} | {sum(r.episodes)} "
+                     f"| {rate:.3f} | {low:.3f}-{high:.3f} | {per_seed or '-'} "
+                     f"| {train} | {invalid} | {minutes} |")
+    lines += ["", "Train success and invalid-action rate are the last iteration's rollout means. "
+              "When no training group has a success (all rewards equal), every outcome-based "
+              "method gets zero advantages and the policy gradient is zero: the methods can "
+              "only differ once the policy sometimes succeeds."]
+    return "\n".join(lines) + "\n"
+
+
+def plot(results: list[MethodResult], path: Path) -> None:
+    """Bar chart of pooled held-out success per method with Wilson CI error bars."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    shown = [r for r in results if r.episodes]
+    if not shown:
+        return
+    rates = [r.pooled() for r in shown]
+    below = [rate - low for rate, low, _ in rates]
+    above = [high - rate for rate, _, high in rates]
+    figure, axis = plt.subplots(figsize=(6, 3.5))
+    axis.bar([r.method for r in shown], [rate for rate, _, _ in rates],
+             yerr=[below, above], capsize=6, color="#4c78a8")
+    axis.set_ylim(0, 1)
+    axis.set_ylabel("held-out success (95% Wilson CI)")
+    axis.set_title("TextWorld easy, SmolLM2-135M + LoRA, equal budget")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    parser.add_argument("--seeds", type=int, default=3, help="Seeds 0..N-1 per method.")
+    parser.add_argument("--iterations", type=int, default=2, help="Training iterations.")
+    parser.add_argument("--quick", action="store_true",
+                        help="Smoke run: 1 seed, 1 iteration of 1 task, 4 held-out tasks.")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch CPU threads (1 is far faster on a shared, busy CPU).")
+    parser.add_argument("--run-dir", type=Path, default=Path("/tmp/agentrl-learning"))
+    parser.add_argument("--results", type=Path, default=RESULTS / "learning.md")
+    parser.add_argument("--plot", type=Path, default=RESULTS / "learning.png")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
+    extra: list[str] = []
+    if args.quick:
+        args.seeds, args.iterations = 1, 1
+        extra = ["trainer.tasks_per_iteration=1", "eval.num_tasks=4"]
+    tasks, games = (1, 4) if args.quick else (2, 16)
+    header = (f"Held-out success, TextWorld easy (max 3 turns), embedded SmolLM2-135M + LoRA r8: "
+              f"{args.iterations} iterations x {tasks} tasks x group 4 per run, {args.seeds} "
+              f"seeds, greedy eval on {games} held-out games per seed.")
+    results = [MethodResult(m) for m in args.methods]
+    started = time.monotonic()
+    for seed in range(args.seeds):  # seed-major: a cut-short run still covers every method
+        for result in results:
+            try:
+                evaluation, last, minutes = run_one(
+                    result.method, seed, args.iterations, args.run_dir, extra)
+            except Exception as error:  # noqa: BLE001 - one failed run must not end the table
+                result.errors.append(f"seed {seed}: {type(error).__name__}: {error}")
+                print(f"[{result.method} seed {seed}] FAILED: {error}", flush=True)
+                continue
+            result.successes.append(int(evaluation["successes"]))
+            result.episodes.append(int(evaluation["episodes"]))
+            if (train_success := _metric(last, "rollout/success")) is not None:
+                result.train_success.append(train_success)
+            if (invalid := _metric(last, "rollout/invalid_action_rate")) is not None:
+                result.train_invalid.append(invalid)
+            result.minutes.append(minutes)
+            args.results.parent.mkdir(parents=True, exist_ok=True)
+            args.results.write_text(table(results, header))
+            plot(results, args.plot)
+            print(f"[{result.method} seed {seed}] held-out {evaluation['successes']}/"
+                  f"{evaluation['episodes']}; elapsed {(time.monotonic() - started) / 60:.1f} min",
+                  flush=True)
+    print()
+    print(table(results, header))
+    for result in results:
+        for error in result.errors:
+            print(f"{result.method}: {error}")
+    print(f"table: {args.results}  plot: {args.plot}")
+    print(f"total_minutes: {(time.monotonic() - started) / 60:.1f}")
+    for result in results:
+        rate, low, high = result.pooled()
+        print(f"heldout_success_{result.method}: {rate:.3f} ({low:.3f}-{high:.3f})")
+
+
+if __name__ == "__main__":
+    main()
