@@ -109,8 +109,8 @@ def memory_bomb(box: Sandbox, tmp: Path) -> bool:
 
 
 def endless_loop(box: Sandbox, tmp: Path) -> bool:
-    """Spin forever: the wall-clock limit stops a shell loop, the CPU limit a busy Python."""
-    shell = box.exec("while :; do :; done", timeout=2)
+    """Loop forever: the wall-clock limit stops an idle loop, the CPU limit a busy one."""
+    shell = box.exec("while :; do sleep 0.1; done", timeout=2)  # idle: only the clock stops it
     busy = box.exec('python3 -c "while True: pass"', timeout=60)  # cpu_time_s=2 stops it
     # Stopped by the CPU limit (non-zero exit), not by the much later wall-clock limit.
     return shell.timed_out and busy.exit_code != 0 and not busy.timed_out
