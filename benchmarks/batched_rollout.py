@@ -21,7 +21,7 @@ without it. The machine's other load hits both modes; rerun to gauge the noise.
     python benchmarks/batched_rollout.py [--n 16] [--max-turns 3] [--max-new-tokens 16]
                                          [--temperature 1.0] [--model small-llama]
                                          [--embedded-n 4] [--embedded-turns 2]
-                                         [--threads 1]
+                                         [--generate-only-n 16] [--threads 1]
 """
 
 from __future__ import annotations
@@ -143,6 +143,26 @@ def compare(
     }
 
 
+def compare_generate_only(model_name: str, n: int, max_new_tokens: int) -> float:
+    """One batched generate of ``n`` short chat prompts vs ``n`` single calls: the decode-bound
+    case, without the ~270-token TextWorld prompts whose prefill does not gain from batching."""
+    policy = make_policy(model_name)
+    batch = [[{"role": "user", "content": f"Tell me a fact about the number {i}."}]
+             for i in range(n)]
+    sampling = SamplingParams(temperature=1.0, max_new_tokens=max_new_tokens, seed=0)
+    policy.generate(batch[:2], sampling)  # warm-up
+    started = time.perf_counter()
+    policy.generate(batch, sampling)
+    batched_s = time.perf_counter() - started
+    started = time.perf_counter()
+    for messages in batch:
+        policy.generate([messages], sampling)
+    sequential_s = time.perf_counter() - started
+    print(f"[{model_name}] generate only, {n} short prompts x {max_new_tokens} tokens: "
+          f"batched {batched_s:.2f} s, sequential {sequential_s:.2f} s")
+    return sequential_s / batched_s
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=16, help="Episodes (one env each).")
@@ -156,6 +176,9 @@ def main() -> None:
                         help="Also time embedded:smollm2-135m on this many episodes; 0 skips.")
     parser.add_argument("--embedded-turns", type=int, default=2,
                         help="Turns per episode of the embedded-model comparison.")
+    parser.add_argument("--generate-only-n", type=int, default=16,
+                        help="Also time one batched generate of this many short prompts "
+                        "(30 tokens) against single calls on the embedded model; 0 skips.")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch CPU threads (1: stable on a shared, busy CPU).")
     args = parser.parse_args()
@@ -169,6 +192,11 @@ def main() -> None:
     if args.embedded_n:
         embedded = compare("embedded:smollm2-135m", args.embedded_n, args.embedded_turns,
                            args.max_new_tokens, args.temperature)
+    generate_only = None
+    if args.generate_only_n:
+        generate_only = compare_generate_only("embedded:smollm2-135m", args.generate_only_n, 30)
+    if generate_only is not None:
+        print(f"speedup_generate_only_embedded_n{args.generate_only_n}: {generate_only:.2f}")
     if embedded is not None:
         print(f"speedup_batched_vs_sequential_embedded_n{args.embedded_n}: "
               f"{embedded['speedup']:.2f}")
