@@ -25,6 +25,10 @@ from textworld.envs import PddlEnv
 
 BANNER = "-= Welcome to TextWorld, ALFRED! =-"
 _TRANSLATE_LOCK = threading.Lock()
+# Loading and stepping parse PDDL / TextWorld text with grammars that are not thread-safe,
+# and the rollout runner drives many envs at once in threads: engine calls are serialised
+# (steps are Python-bound under the GIL anyway; `env.executor: process` runs envs in parallel).
+_ENGINE_LOCK = threading.Lock()
 _original_pddl2sas = fast_downward.pddl2sas
 
 
@@ -76,21 +80,25 @@ class AlfredEngine:
     def load(self, game_file: str) -> None:
         """Load a ``game.tw-pddl`` file (no-op when it is already loaded)."""
         if game_file != self.game_file:
-            self._env.load(game_file)
+            with _ENGINE_LOCK:
+                self._env.load(game_file)
             self.game_file = game_file
 
     def reset(self) -> textworld.GameState:
         """Start the loaded game; the state's ``feedback`` is the intro text."""
-        return self._env.reset()
+        with _ENGINE_LOCK:
+            return self._env.reset()
 
     def step(self, command: str) -> textworld.GameState:
         """Apply one command; an inadmissible one changes nothing ("Nothing happens.")."""
-        state, _, _ = self._env.step(command)
+        with _ENGINE_LOCK:
+            state, _, _ = self._env.step(command)
         return state
 
     def plan(self) -> list[str]:
         """fast-downward's plan from the current state to the goal (the 'planner' expert)."""
-        return self._pddl._pddl_state.replan(self._pddl._entity_infos)
+        with _ENGINE_LOCK:
+            return self._pddl._pddl_state.replan(self._pddl._entity_infos)
 
     def entity_names(self) -> dict[str, str]:
         """PDDL name -> the name the agent reads ('apple_bar_...' -> 'apple 1')."""
