@@ -63,7 +63,7 @@ def write_report(run_dir: Path) -> Path:
     keys = ["rollout/success", "rollout/outcome_reward", "rollout/episode_len",
             "loss/policy", "train/approx_kl", "perf/iteration_s"]
     lines += ["| iteration | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
-    for row in rows:
+    for row in (r for r in rows if any(k in r for k in keys)):  # skip eval-only rows
         cells = [f"{row[k]:.4g}" if k in row else "" for k in keys]
         lines.append(f"| {row['iteration']} | " + " | ".join(cells) + " |")
     plot = plot_learning_curves(run_dir)
