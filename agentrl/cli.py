@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -120,4 +119,3 @@ def report(run_dir: Annotated[Path, typer.Argument(help="Run folder.")]) -> None
 
 def main() -> None:  # pragma: no cover - console entry
     app(prog_name="agentrl")
-    sys.exit(0)

@@ -88,22 +88,6 @@ class Recipe(_Section):
     logging: LoggingOptions = Field(default_factory=LoggingOptions)
 
 
-def _forbid_extra(model: type[BaseModel]) -> None:
-    """Nested option models from other modules must reject unknown keys too."""
-    for field in model.model_fields.values():
-        annotation = field.annotation
-        for candidate in getattr(annotation, "__args__", (annotation,)):
-            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-                # Children first: a parent's schema embeds its children's as built.
-                _forbid_extra(candidate)
-                candidate.model_config["extra"] = "forbid"
-                candidate.model_rebuild(force=True)
-
-
-_forbid_extra(Recipe)
-Recipe.model_rebuild(force=True)
-
-
 def _describe(error: ValidationError) -> str:
     lines = []
     for item in error.errors():

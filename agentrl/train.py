@@ -5,7 +5,6 @@ Read it top to bottom; every stage lives in its own package.
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from pathlib import Path
@@ -157,6 +156,4 @@ def eval_only(source: str | Path | dict[str, Any] | Recipe, overrides: list[str]
     path = Path(checkpoint) if checkpoint else latest_checkpoint(run_dir)
     if path is not None:
         load_checkpoint(path, policy, Trainer(policy, recipe.algorithm, recipe.optim))
-    result = run_eval(recipe, policy, run_dir)
-    (run_dir / "eval.json").write_text(json.dumps(result.model_dump(), indent=2))
-    return result
+    return run_eval(recipe, policy, run_dir)

@@ -15,7 +15,7 @@ import random
 from typing import Any
 
 import torch
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from agentrl.algos.context import ShapingContext
 from agentrl.algos.entropy import make_entropy_regularizer
@@ -28,6 +28,8 @@ from agentrl.policy.hf import HFPolicy
 
 class AlgorithmOptions(BaseModel):
     """Credit assignment and loss."""
+
+    model_config = ConfigDict(extra="forbid")
 
     advantage: str = Field(default="grpo", description="Registered advantage estimator.")
     advantage_options: dict[str, Any] = Field(
@@ -53,6 +55,8 @@ class AlgorithmOptions(BaseModel):
 
 class OptimOptions(BaseModel):
     """Optimisation."""
+
+    model_config = ConfigDict(extra="forbid")
 
     lr: float = Field(default=1e-5, gt=0, description="AdamW learning rate.")
     weight_decay: float = Field(default=0.0, ge=0)

@@ -6,13 +6,15 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import torch
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 Messages = list[dict[str, Any]]
 
 
 class SamplingParams(BaseModel):
     """How to sample a reply."""
+
+    model_config = ConfigDict(extra="forbid")
 
     temperature: float = Field(default=1.0, ge=0.0, description="0 means greedy.")
     top_p: float = Field(default=1.0, gt=0.0, le=1.0, description="Nucleus sampling mass.")

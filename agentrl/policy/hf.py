@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from agentrl.policy.base import Generation, Messages, SamplingParams, TokenScores
@@ -17,6 +17,8 @@ from agentrl.policy.resolve import DEFAULT_MODEL, load_model, load_tokenizer
 
 class LoraOptions(BaseModel):
     """LoRA adapter settings (peft)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     r: int = Field(default=16, ge=1, description="Adapter rank.")
     alpha: int = Field(default=32, ge=1, description="Scaling numerator (alpha / r).")

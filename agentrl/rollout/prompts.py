@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from agentrl.core.types import EnvSpec, Observation, Task, Turn
 from agentrl.policy.base import Messages
@@ -18,6 +18,8 @@ TOOL_FORMAT = "Call one tool per reply, in the tool-call format you were given."
 
 class PromptOptions(BaseModel):
     """How each turn's prompt is made."""
+
+    model_config = ConfigDict(extra="forbid")
 
     history: Literal["full", "last_k"] = Field(
         default="last_k", description="Keep every past turn, or only the last k."

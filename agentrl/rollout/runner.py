@@ -15,7 +15,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from tqdm.auto import tqdm
 
 from agentrl.core.env import Env
@@ -27,6 +27,8 @@ from agentrl.rollout.prompts import PromptOptions, build_messages
 
 class RolloutOptions(BaseModel):
     """How episodes are collected."""
+
+    model_config = ConfigDict(extra="forbid")
 
     group_size: int = Field(default=4, ge=1, description="Rollouts per task (G); one group.")
     max_turns: int | None = Field(
