@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from agentrl.policy.base import Generation, Messages, SamplingParams, TokenScores
+from agentrl.policy.decoding import decode, left_pad, positions_from_mask
 from agentrl.policy.resolve import DEFAULT_MODEL, load_model, load_tokenizer
 
 
@@ -26,23 +27,6 @@ class LoraOptions(BaseModel):
     target_modules: str | list[str] = Field(
         default="all-linear", description="Modules to adapt, or 'all-linear'."
     )
-
-
-def left_pad(sequences: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Left-pad ``sequences`` into (input_ids, attention_mask) tensors."""
-    width = max(len(s) for s in sequences)
-    ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(sequences), width), dtype=torch.long)
-    for row, sequence in enumerate(sequences):
-        if sequence:
-            ids[row, width - len(sequence) :] = torch.tensor(sequence, dtype=torch.long)
-            mask[row, width - len(sequence) :] = 1
-    return ids, mask
-
-
-def positions_from_mask(mask: torch.Tensor) -> torch.Tensor:
-    """Position ids that start at 0 on each row's first real token (left padding)."""
-    return (mask.cumsum(-1) - 1).clamp(min=0)
 
 
 class HFPolicy:
@@ -128,51 +112,30 @@ class HFPolicy:
         prompts = [self.render(m, t) for m, t in zip(batch, tools, strict=True)]
         return self.generate_from_ids(prompts, sampling)
 
-    @torch.no_grad()
     def generate_from_ids(
         self, prompts: list[list[int]], sampling: SamplingParams
     ) -> list[Generation]:
+        """Sample one reply per token-id prompt (see `agentrl.policy.decoding.decode`)."""
+        generator = None
         if sampling.seed is not None:
-            torch.manual_seed(sampling.seed)
-        results: list[Generation] = []
-        for start in range(0, len(prompts), self.max_batch_size):
-            results += self._generate_chunk(prompts[start : start + self.max_batch_size], sampling)
-        return results
-
-    def _generate_chunk(
-        self, prompts: list[list[int]], sampling: SamplingParams
-    ) -> list[Generation]:
+            generator = torch.Generator(self.device).manual_seed(sampling.seed)
         was_training = self.model.training
         self.model.eval()
-        ids, mask = left_pad(prompts, self.tokenizer.pad_token_id)
-        greedy = sampling.temperature == 0
-        output = self.model.generate(
-            input_ids=ids.to(self.device),
-            attention_mask=mask.to(self.device),
-            do_sample=not greedy,
-            temperature=None if greedy else sampling.temperature,
-            top_p=None if greedy else sampling.top_p,
-            # 0, not None: None would fall back to the model's default (often 50), sampling
-            # from a truncated distribution the recorded log-probs do not describe.
-            top_k=None if greedy else sampling.top_k,
-            max_new_tokens=sampling.max_new_tokens,
-            pad_token_id=self.tokenizer.pad_token_id,
-            eos_token_id=sorted(self.eos_ids),
-            output_logits=True,
-            return_dict_in_generate=True,
-        )
-        self.model.train(was_training)
-        new_tokens = output.sequences[:, ids.shape[1] :].cpu()
-        temperature = 1.0 if greedy else sampling.temperature
-        # logits: one [B, V] tensor per generated position, before any processor.
-        logprobs = torch.stack(
-            [F.log_softmax(step.float().cpu() / temperature, dim=-1) for step in output.logits],
-            dim=1,
-        ).gather(-1, new_tokens.unsqueeze(-1)).squeeze(-1)
-        return [
-            self._to_generation(prompt, new_tokens[row].tolist(), logprobs[row].tolist())
-            for row, prompt in enumerate(prompts)
-        ]
+        results: list[Generation] = []
+        try:
+            for start in range(0, len(prompts), self.max_batch_size):
+                chunk = prompts[start : start + self.max_batch_size]
+                tokens, logprobs = decode(
+                    self.model, chunk, sampling, pad_id=self.tokenizer.pad_token_id,
+                    eos_ids=self.eos_ids, generator=generator,
+                )
+                results += [
+                    self._to_generation(prompt, tokens[row].tolist(), logprobs[row].tolist())
+                    for row, prompt in enumerate(chunk)
+                ]
+        finally:
+            self.model.train(was_training)
+        return results
 
     def _to_generation(
         self, prompt: list[int], tokens: list[int], logprobs: list[float]

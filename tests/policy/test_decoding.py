@@ -1,0 +1,149 @@
+"""Decoding: shared-prefix prefill and the inverse-CDF sampler, checked against plain math."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from agentrl.policy import decoding
+from agentrl.policy.base import SamplingParams
+from agentrl.policy.decoding import inverse_cdf_draw, sample_next, shared_prefix_length
+from agentrl.policy.hf import HFPolicy
+
+PREFIX = list(range(10, 30))  # 20 tokens: above MIN_SHARED_PREFIX
+SHARED = [PREFIX + [31, 32, 33], PREFIX + [40], PREFIX + [50, 51, 52, 53, 54]]
+
+
+@pytest.fixture(scope="module")
+def llama() -> HFPolicy:
+    return HFPolicy.from_name("tiny:llama")
+
+
+def test_shared_prefix_length_leaves_every_row_one_token() -> None:
+    assert shared_prefix_length([[1, 2, 3, 4], [1, 2, 9], [1, 2, 3]]) == 2
+    assert shared_prefix_length([[1, 2, 3], [1, 2, 3]]) == 2  # identical: last token is own
+    assert shared_prefix_length([[5, 1], [6, 1]]) == 0
+    assert shared_prefix_length([[7]]) == 0
+
+
+def test_inverse_cdf_draw_never_picks_zero_weight_entries() -> None:
+    weights = torch.zeros(4, 1000)
+    weights[:, 3] = 1.0
+    weights[:, 700] = 3.0
+    weights[:, 999] = 0.5  # in the last, partial block
+    generator = torch.Generator().manual_seed(0)
+    seen = {int(i) for _ in range(200) for i in inverse_cdf_draw(weights, generator, block=64)}
+    assert seen == {3, 700, 999}
+
+
+def test_inverse_cdf_draw_frequencies_match_the_weights() -> None:
+    # p = (0.1, 0.2, 0.3, 0.4) spread over two blocks of 2: counts over 40,000 draws must
+    # lie within 5 standard deviations of 40,000 p.
+    weights = torch.tensor([[1.0, 2.0, 3.0, 4.0]]).repeat(8000, 1)
+    draws = torch.cat(
+        [inverse_cdf_draw(weights, torch.Generator().manual_seed(s), block=2) for s in range(5)]
+    )
+    counts = torch.bincount(draws, minlength=4).tolist()
+    for count, p in zip(counts, (0.1, 0.2, 0.3, 0.4), strict=True):
+        assert abs(count - 40_000 * p) < 5 * math.sqrt(40_000 * p * (1 - p))
+
+
+def test_sample_next_logprobs_are_of_the_untruncated_tempered_distribution() -> None:
+    logits = torch.log(torch.tensor([[0.5, 0.3, 0.15, 0.05]]))
+    sampling = SamplingParams(temperature=0.5, top_k=2)
+    tokens, logprobs = sample_next(logits, sampling, torch.Generator().manual_seed(1))
+    # At T = 0.5 the probabilities are p^2 / sum(p^2); top-k only limits the draw.
+    squares = torch.tensor([0.25, 0.09, 0.0225, 0.0025])
+    expected = torch.log(squares / squares.sum())[tokens]
+    torch.testing.assert_close(logprobs, expected)
+
+
+@pytest.mark.parametrize(
+    ("top_p", "kept"), [(0.5, {0}), (0.7, {0, 1}), (0.79, {0, 1}), (0.81, {0, 1, 2})]
+)
+def test_top_p_keeps_the_smallest_set_reaching_the_mass(top_p: float, kept: set[int]) -> None:
+    logits = torch.log(torch.tensor([[0.5, 0.3, 0.15, 0.05]])).repeat(500, 1)
+    tokens, _ = sample_next(logits, SamplingParams(top_p=top_p), torch.Generator().manual_seed(0))
+    assert set(tokens.tolist()) == kept
+
+
+def test_top_k_draws_only_the_k_most_likely() -> None:
+    logits = torch.tensor([[0.1, 3.0, 2.0, 0.0, 1.0]]).repeat(500, 1)
+    tokens, _ = sample_next(logits, SamplingParams(top_k=2), torch.Generator().manual_seed(0))
+    assert set(tokens.tolist()) == {1, 2}
+
+
+def test_greedy_takes_the_argmax_with_its_log_prob() -> None:
+    logits = torch.tensor([[0.0, 2.0, 1.0]])
+    tokens, logprobs = sample_next(logits, SamplingParams(temperature=0.0), None)
+    assert tokens.tolist() == [1]
+    torch.testing.assert_close(logprobs, torch.log_softmax(logits, -1)[:, 1])
+
+
+def test_shared_prefix_decoding_equals_decoding_each_row_alone(llama: HFPolicy) -> None:
+    greedy = SamplingParams(temperature=0.0, max_new_tokens=5)
+    together = llama.generate_from_ids(SHARED, greedy)
+    alone = [llama.generate_from_ids([prompt], greedy)[0] for prompt in SHARED]
+    assert [g.token_ids for g in together] == [g.token_ids for g in alone]
+    for batched, single in zip(together, alone, strict=True):
+        torch.testing.assert_close(
+            torch.tensor(batched.logprobs), torch.tensor(single.logprobs), atol=1e-4, rtol=0
+        )
+
+
+def test_shared_prefix_path_is_taken_and_off_switch_gives_same_tokens(
+    llama: HFPolicy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prefilled: list[int] = []
+    forward = llama.model.forward
+
+    def spy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        prefilled.append(kwargs["input_ids"].shape[1])
+        return forward(*args, **kwargs)
+
+    monkeypatch.setattr(llama.model, "forward", spy)
+    greedy = SamplingParams(temperature=0.0, max_new_tokens=3)
+    shared = llama.generate_from_ids(SHARED, greedy)
+    assert prefilled[:2] == [len(PREFIX), 5]  # the prefix once, then the longest own suffix
+    monkeypatch.setattr(decoding, "MIN_SHARED_PREFIX", 10_000)
+    prefilled.clear()
+    unshared = llama.generate_from_ids(SHARED, greedy)
+    assert prefilled[0] == len(PREFIX) + 5
+    assert [g.token_ids for g in shared] == [g.token_ids for g in unshared]
+
+
+def test_trainer_logprobs_match_shared_prefix_rollout(llama: HFPolicy) -> None:
+    sampling = SamplingParams(temperature=0.8, max_new_tokens=6, seed=9)
+    generations = llama.generate_from_ids(SHARED, sampling)
+    with torch.no_grad():
+        scores = llama.score(SHARED, [g.token_ids for g in generations], temperature=0.8)
+    width = scores.logprobs.shape[1]
+    for row, generation in enumerate(generations):
+        got = scores.logprobs[row, width - len(generation.token_ids) :]
+        torch.testing.assert_close(got, torch.tensor(generation.logprobs), atol=1e-4, rtol=0)
+
+
+def test_identical_prompts_are_prefilled_once_and_sampled_independently(
+    llama: HFPolicy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batches: list[tuple[int, int]] = []
+    forward = llama.model.forward
+
+    def spy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        batches.append(tuple(kwargs["input_ids"].shape))
+        return forward(*args, **kwargs)
+
+    monkeypatch.setattr(llama.model, "forward", spy)
+    group = [SHARED[0]] * 4 + [SHARED[2]] * 4  # two tasks, a group of 4 each
+    generations = llama.generate_from_ids(group, SamplingParams(max_new_tokens=6, seed=3))
+    assert batches[:2] == [(1, len(PREFIX)), (2, 5)]  # shared prefix, then 2 distinct rows
+    assert all(shape[0] == 8 for shape in batches[2:])  # decoding runs all 8 rollouts
+    assert len({tuple(g.token_ids) for g in generations[:4]}) > 1  # independent samples
+    with torch.no_grad():
+        scores = llama.score(group, [g.token_ids for g in generations])
+    width = scores.logprobs.shape[1]
+    for row, generation in enumerate(generations):
+        got = scores.logprobs[row, width - len(generation.token_ids) :]
+        torch.testing.assert_close(got, torch.tensor(generation.logprobs), atol=1e-4, rtol=0)
