@@ -22,7 +22,12 @@ from typing import Literal
 
 import numpy as np
 
-from agentrl.algos.advantages.batch import TurnBatch, discounted_returns_matrix, group_stats
+from agentrl.algos.advantages.batch import (
+    TurnBatch,
+    discounted_returns_matrix,
+    group_stats,
+    pair_codes,
+)
 from agentrl.algos.advantages.returns import (
     OUTCOME_MODES,
     OutcomeMode,
@@ -36,22 +41,21 @@ from agentrl.core.types import Trajectory
 def anchor_codes(batch: TurnBatch, similarity_threshold: float | None) -> np.ndarray:
     """Anchor-state group number of every turn, row-major (eq. 6).
 
-    Exact: turns of one episode group with equal ``state_key`` share a number. With
+    Exact: turns of one episode group with equal ``state_key`` share a number (vectorised
+    over the interned keys). With
     ``similarity_threshold``, a turn joins the first anchor group of its episode group whose
     representative observation text has a difflib ratio ≥ the threshold (verl-agent's
     fuzzy variant); this path is pure Python and much slower.
     """
-    groups = np.repeat(batch.group, batch.lengths).tolist()
-    table: dict[tuple[int, str], int] = {}
+    groups = np.repeat(batch.group, batch.lengths)
     if similarity_threshold is None:
-        keys = [turn.state_key for turn in batch.flat_turns]
-        pairs = zip(groups, keys, strict=True)
-        return np.asarray([table.setdefault(gk, len(table)) for gk in pairs], dtype=np.int64)
+        return pair_codes(groups, batch.codes("state_key"))
     if not 0.0 < similarity_threshold < 1.0:
         raise ValueError(f"similarity_threshold must be in (0, 1), got {similarity_threshold}")
+    table: dict[tuple[int, str], int] = {}
     representatives: dict[int, list[tuple[str, int]]] = {}
     codes = []
-    for group, turn in zip(groups, batch.flat_turns, strict=True):
+    for group, turn in zip(groups.tolist(), batch.flat_turns, strict=True):
         text = turn.observation.text
         reps = representatives.setdefault(group, [])
         similar = (c for rep, c in reps

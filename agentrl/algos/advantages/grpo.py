@@ -7,10 +7,19 @@ and every token of every turn of trajectory i gets Â_i.
 
 from __future__ import annotations
 
-import math
+import numpy as np
 
-from agentrl.algos.registry import group_by_id, register_advantage
+from agentrl.algos.advantages.batch import TurnBatch, group_stats
+from agentrl.algos.registry import register_advantage
 from agentrl.core.types import Trajectory
+
+
+def grpo_advantages(batch: TurnBatch, normalize_std: bool, eps: float) -> np.ndarray:
+    """Â_i per row: (R_i − mean_group R) / (std_group R + eps), population std (§4.1.2)."""
+    rewards = batch.outcomes()
+    mean, std, _ = group_stats(rewards, batch.group, batch.n_groups)
+    centred = rewards - mean[batch.group]
+    return centred / (std[batch.group] + eps) if normalize_std else centred
 
 
 @register_advantage("grpo")
@@ -23,17 +32,5 @@ def grpo(
     are left out of their group's statistics and get zero advantage. A group of one
     (or all-equal rewards) gives zero advantage.
     """
-    advantages = [[0.0] * len(t.turns) for t in trajectories]
-    for indices in group_by_id(trajectories).values():
-        valid = [i for i in indices if not trajectories[i].errored]
-        if not valid:
-            continue
-        rewards = [trajectories[i].outcome_reward for i in valid]
-        mean = sum(rewards) / len(rewards)
-        std = math.sqrt(sum((r - mean) ** 2 for r in rewards) / len(rewards))
-        for i, reward in zip(valid, rewards, strict=True):
-            value = reward - mean
-            if normalize_std:
-                value /= std + eps
-            advantages[i] = [value] * len(trajectories[i].turns)
-    return advantages
+    batch = TurnBatch.build(trajectories)
+    return batch.scatter(grpo_advantages(batch, normalize_std, eps))

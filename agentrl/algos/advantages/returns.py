@@ -18,7 +18,6 @@ from typing import Literal
 import numpy as np
 
 from agentrl.algos.advantages.batch import TurnBatch
-from agentrl.algos.registry import group_by_id
 from agentrl.core.types import Trajectory
 
 OutcomeMode = Literal["add", "replace", "ignore"]
@@ -39,21 +38,6 @@ def turn_rewards(trajectory: Trajectory, outcome: OutcomeMode = "add") -> list[f
     elif rewards and outcome == "replace":
         rewards[-1] = trajectory.outcome_reward
     return rewards
-
-
-def valid_groups(trajectories: list[Trajectory]) -> list[list[int]]:
-    """Indices of the non-errored trajectories of each group; groups with none are dropped."""
-    groups = []
-    for indices in group_by_id(trajectories).values():
-        valid = [i for i in indices if not trajectories[i].errored]
-        if valid:
-            groups.append(valid)
-    return groups
-
-
-def zero_advantages(trajectories: list[Trajectory]) -> list[list[float]]:
-    """One 0.0 per turn of each trajectory: the starting point (and errored episodes' value)."""
-    return [[0.0] * len(t.turns) for t in trajectories]
 
 
 def reward_matrix(batch: TurnBatch, outcome: OutcomeMode = "add") -> np.ndarray:

@@ -7,18 +7,21 @@ for LLMs by Ahmadian et al. 2024, "Back to Basics", eq. (7):
 
 from __future__ import annotations
 
-from agentrl.algos.advantages.returns import valid_groups, zero_advantages
+import numpy as np
+
+from agentrl.algos.advantages.batch import TurnBatch, group_stats
 from agentrl.algos.registry import register_advantage
 from agentrl.core.types import Trajectory
 
 
-def leave_one_out(rewards: list[float]) -> list[float]:
-    """R_i − mean_{j≠i} R_j for each i; a group of one has no baseline and gets 0."""
-    k = len(rewards)
-    if k < 2:
-        return [0.0] * k
-    total = sum(rewards)
-    return [r - (total - r) / (k - 1) for r in rewards]
+def rloo_advantages(batch: TurnBatch) -> np.ndarray:
+    """A_i = R_i − (Σ_group R − R_i)/(k − 1) per row (eq. 7); a group of one gets 0."""
+    rewards = batch.outcomes()
+    mean, _, count = group_stats(rewards, batch.group, batch.n_groups)
+    k = count[batch.group]
+    others = np.divide(mean[batch.group] * k - rewards, k - 1,
+                       out=np.zeros_like(rewards), where=k > 1)
+    return np.where(k > 1, rewards - others, 0.0)
 
 
 @register_advantage("rloo")
@@ -28,9 +31,5 @@ def rloo(trajectories: list[Trajectory]) -> list[list[float]]:
     The baseline is taken over the non-errored members of the trajectory's group;
     errored trajectories get zeros, and a group with one valid member gets zeros.
     """
-    advantages = zero_advantages(trajectories)
-    for group in valid_groups(trajectories):
-        values = leave_one_out([trajectories[i].outcome_reward for i in group])
-        for i, value in zip(group, values, strict=True):
-            advantages[i] = [value] * len(trajectories[i].turns)
-    return advantages
+    batch = TurnBatch.build(trajectories)
+    return batch.scatter(rloo_advantages(batch))

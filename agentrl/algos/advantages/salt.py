@@ -23,42 +23,40 @@ from typing import Literal
 
 import numpy as np
 
-from agentrl.algos.advantages.batch import TurnBatch, group_stats
+from agentrl.algos.advantages.batch import TurnBatch, distinct, pair_codes
+from agentrl.algos.advantages.grpo import grpo_advantages
 from agentrl.algos.advantages.returns import check_choice
+from agentrl.algos.advantages.rloo import rloo_advantages
 from agentrl.algos.registry import register_advantage
 from agentrl.core.types import Trajectory
 
 
 def base_advantages(batch: TurnBatch, base: str, normalize_std: bool, eps: float) -> np.ndarray:
-    """Â_i per row: GRPO (population std, as ``grpo``) or RLOO (group of one → 0)."""
-    rewards = batch.outcomes()
-    mean, std, count = group_stats(rewards, batch.group, batch.n_groups)
-    if base == "rloo":
-        k = count[batch.group]
-        others = np.divide(mean[batch.group] * k - rewards, k - 1,
-                           out=np.zeros_like(rewards), where=k > 1)
-        return np.where(k > 1, rewards - others, 0.0)
-    centred = rewards - mean[batch.group]
-    return centred / (std[batch.group] + eps) if normalize_std else centred
+    """Â_i per row: the ``grpo`` (population std) or ``rloo`` (group of one → 0) estimate."""
+    return rloo_advantages(batch) if base == "rloo" else grpo_advantages(batch, normalize_std, eps)
 
 
 def node_codes(batch: TurnBatch, node: str) -> np.ndarray:
     """Graph-node number of every turn, row-major; nodes never cross groups.
 
-    ``state_action``: equal (state_key, action) within a group. ``prefix``: equal history of
-    (state_key, action) pairs up to and including the step — numbered incrementally from
-    the parent node, so each step costs O(1).
+    ``state_action``: equal (group, state_key, action). ``prefix``: equal history of
+    (state_key, action) pairs up to and including the step — numbered position by position
+    from the parent node's number, each position one vectorised pass over the rows.
     """
-    table: dict[tuple, int] = {}
-    codes: list[int] = []
-    for trajectory, group in zip(batch.trajectories, batch.group.tolist(), strict=True):
-        parent = -1 - group  # a distinct root per group
-        for turn in trajectory.turns:
-            key = (parent if node == "prefix" else group, turn.state_key, turn.action)
-            code = table.setdefault(key, len(table))
-            codes.append(code)
-            parent = code
-    return np.asarray(codes, dtype=np.int64)
+    step = batch.codes("state_key", "action")
+    if node == "state_action":
+        return pair_codes(np.repeat(batch.group, batch.lengths), step)
+    steps = batch.matrix(step)
+    codes = np.zeros(steps.shape, dtype=np.int64)
+    parent = batch.group.copy()  # a distinct root per group
+    numbered = 0
+    for t in range(steps.shape[1]):
+        alive = batch.lengths > t
+        children = pair_codes(parent[alive], steps[alive, t])
+        codes[alive, t] = children + numbered
+        parent[alive] = children
+        numbered += int(children.max()) + 1
+    return codes[batch.mask]
 
 
 @register_advantage("salt")
@@ -81,9 +79,9 @@ def salt(
     batch = TurnBatch.build(trajectories)
     a_hat = base_advantages(batch, base, normalize_std, eps)
     codes = node_codes(batch, node)
-    rows = np.repeat(np.arange(len(batch.trajectories)), batch.lengths)
+    rows = batch.turn_row
     n_rows = max(len(batch.trajectories), 1)
-    visits = np.unique(codes * n_rows + rows)  # each (node, trajectory) pair once
+    visits = distinct(codes * n_rows + rows)  # each (node, trajectory) pair once
     visit_node, visit_row = visits // n_rows, visits % n_rows
     n_nodes = int(codes.max()) + 1 if codes.size else 0
     totals = np.bincount(visit_node, weights=a_hat[visit_row], minlength=n_nodes)
