@@ -13,13 +13,16 @@ width 256 with the embedded model's 49k tokenizer (a "somewhat realistic" small 
 attention, MLP and a large LM head all matter); ``--embedded-n`` also times the embedded
 SmolLM2-135M once for a smaller N.
 
-On a CPU the sampled (T=1) speedup is bounded by ``torch.multinomial`` over the 49k-token
-vocabulary inside ``generate``: its cost grows linearly with the batch and dominates a
-batched step of a small model. ``--temperature 0`` (greedy, argmax) shows the figure
-without it. The machine's other load hits both modes; rerun to gauge the noise.
+Two batch shapes are timed: 16 different tasks (one rollout each), and the shape training
+uses, 4 tasks x a group of 4 rollouts (`RolloutRunner.run(tasks, group_size=4)`), whose
+identical first prompts the policy prefills once. Both at several reply lengths: on a CPU a
+prompt's prefill (~300 tokens here) costs the same per row batched or not, so the gain
+grows with the share of decoding. The machine's other load hits both modes; rerun to
+gauge the noise.
 
-    python benchmarks/batched_rollout.py [--n 16] [--max-turns 3] [--max-new-tokens 16]
-                                         [--temperature 1.0] [--model small-llama]
+    python benchmarks/batched_rollout.py [--n 16] [--max-turns 3] [--max-new-tokens 16 64]
+                                         [--group-size 1 4] [--temperature 1.0]
+                                         [--model small-llama]
                                          [--embedded-n 4] [--embedded-turns 2]
                                          [--generate-only-n 16] [--threads 1]
 """
@@ -91,51 +94,53 @@ def count(trajectories: list[Trajectory]) -> tuple[int, int]:
     return turns, tokens
 
 
-def run_batched(runner: RolloutRunner, tasks: list[Task]) -> list[Trajectory]:
-    """All episodes at once: one batched generate per turn (env seeds 0..N-1)."""
-    return runner.run(tasks, group_size=1, seed=0, progress=False)
+def run_batched(runner: RolloutRunner, tasks: list[Task], group: int) -> list[Trajectory]:
+    """All episodes at once, ``group`` per task: one batched generate per turn."""
+    return runner.run(tasks, group_size=group, seed=0, progress=False)
 
 
-def run_sequential(runner: RolloutRunner, tasks: list[Task]) -> list[Trajectory]:
+def run_sequential(runner: RolloutRunner, tasks: list[Task], group: int) -> list[Trajectory]:
     """The same episodes one at a time (episode i keeps env seed i)."""
     out: list[Trajectory] = []
-    for index, task in enumerate(tasks):
-        out += runner.run([task], group_size=1, seed=index, progress=False)
+    for index in range(len(tasks) * group):
+        out += runner.run([tasks[index // group]], group_size=1, seed=index, progress=False)
     return out
 
 
 def compare(
-    model_name: str, n: int, max_turns: int, max_new_tokens: int, temperature: float
+    model_name: str, n: int, group: int, max_turns: int, max_new_tokens: int, temperature: float
 ) -> dict[str, float]:
-    """Time both modes on N episodes of ``model_name``; return the measured figures."""
+    """Time both modes on N episodes (N / group tasks x group) of ``model_name``."""
     policy = make_policy(model_name)
     env = agentrl.make("textworld", **ENV_KWARGS)
     train = list(env.tasks("train"))
     env.close()
-    tasks = [train[i % len(train)] for i in range(n)]
+    tasks = [train[i % len(train)] for i in range(n // group)]
     make_env = lambda: agentrl.make("textworld", max_turns=max_turns, **ENV_KWARGS)  # noqa: E731
     runner = RolloutRunner(make_env, policy, make_options(max_turns, max_new_tokens, temperature))
     try:
         # Warm-up (untimed): one short turn of every episode creates all N envs (both
         # modes then reuse them) and warms the model's kernels and allocator.
         options, runner.options = runner.options, make_options(1, 2, temperature)
-        run_batched(runner, tasks)
+        run_batched(runner, tasks, group)
         runner.options = options
         started = time.perf_counter()
-        batched = run_batched(runner, tasks)
+        batched = run_batched(runner, tasks, group)
         batched_s = time.perf_counter() - started
         started = time.perf_counter()
-        sequential = run_sequential(runner, tasks)
+        sequential = run_sequential(runner, tasks, group)
         sequential_s = time.perf_counter() - started
     finally:
         runner.close()
     (b_turns, b_tokens), (s_turns, s_tokens) = count(batched), count(sequential)
-    print(f"[{model_name}] N={n} turns batched/sequential: {b_turns}/{s_turns}, "
+    label = f"[{model_name} {len(tasks)} tasks x G{group}, {max_new_tokens} new tokens]"
+    print(f"{label} turns batched/sequential: {b_turns}/{s_turns}, "
           f"generated tokens: {b_tokens}/{s_tokens}")
-    print(f"[{model_name}] batched {batched_s:.2f} s ({b_tokens / batched_s:.0f} tok/s), "
+    print(f"{label} batched {batched_s:.2f} s ({b_tokens / batched_s:.0f} tok/s), "
           f"sequential {sequential_s:.2f} s ({s_tokens / sequential_s:.0f} tok/s)")
     # Normalise by tokens so any difference in episode length cannot favour either mode.
     speedup = (sequential_s / max(s_tokens, 1)) / (batched_s / max(b_tokens, 1))
+    print(f"{label} speedup {speedup:.2f}x")
     return {
         "speedup": speedup,
         "batched_eps": n / batched_s,
@@ -167,13 +172,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=16, help="Episodes (one env each).")
     parser.add_argument("--max-turns", type=int, default=3)
-    parser.add_argument("--max-new-tokens", type=int, default=16)
+    parser.add_argument("--max-new-tokens", type=int, nargs="+", default=[16, 64],
+                        help="Reply lengths to time (EOS disabled).")
+    parser.add_argument("--group-size", type=int, nargs="+", default=[1, 4],
+                        help="Rollouts per task in the batch (N / G tasks).")
     parser.add_argument("--temperature", type=float, default=1.0,
                         help="Sampling temperature of both modes (0 = greedy).")
     parser.add_argument("--model", default="small-llama",
                         help="small-llama (built here), tiny:llama, or a resolvable name.")
     parser.add_argument("--embedded-n", type=int, default=4,
-                        help="Also time embedded:smollm2-135m on this many episodes; 0 skips.")
+                        help="Also time embedded:smollm2-135m on this many episodes "
+                        "(G1, the first reply length); 0 skips.")
     parser.add_argument("--embedded-turns", type=int, default=2,
                         help="Turns per episode of the embedded-model comparison.")
     parser.add_argument("--generate-only-n", type=int, default=16,
@@ -183,28 +192,31 @@ def main() -> None:
                         help="torch CPU threads (1: stable on a shared, busy CPU).")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    print(f"{args.n} TextWorld easy episodes x {args.max_turns} turns x "
-          f"{args.max_new_tokens} new tokens (EOS disabled), T={args.temperature}, "
-          f"torch threads={args.threads}")
-    main_figures = compare(args.model, args.n, args.max_turns, args.max_new_tokens,
-                           args.temperature)
+    print(f"{args.n} TextWorld easy episodes x {args.max_turns} turns, EOS disabled, "
+          f"T={args.temperature}, torch threads={args.threads}")
+    figures = {
+        (group, tokens): compare(args.model, args.n, group, args.max_turns, tokens,
+                                 args.temperature)
+        for group in args.group_size
+        for tokens in args.max_new_tokens
+    }
     embedded = None
     if args.embedded_n:
-        embedded = compare("embedded:smollm2-135m", args.embedded_n, args.embedded_turns,
-                           args.max_new_tokens, args.temperature)
+        embedded = compare("embedded:smollm2-135m", args.embedded_n, 1, args.embedded_turns,
+                           args.max_new_tokens[0], args.temperature)
     generate_only = None
     if args.generate_only_n:
         generate_only = compare_generate_only("embedded:smollm2-135m", args.generate_only_n, 30)
     if generate_only is not None:
         print(f"speedup_generate_only_embedded_n{args.generate_only_n}: {generate_only:.2f}")
     if embedded is not None:
-        print(f"speedup_batched_vs_sequential_embedded_n{args.embedded_n}: "
+        print(f"speedup_embedded_n{args.embedded_n}_G1_{args.max_new_tokens[0]}tok: "
               f"{embedded['speedup']:.2f}")
-        print(f"episodes_per_s_batched_embedded: {embedded['batched_eps']:.3f}")
-        print(f"episodes_per_s_sequential_embedded: {embedded['sequential_eps']:.3f}")
-    print(f"episodes_per_s_batched: {main_figures['batched_eps']:.3f}")
-    print(f"episodes_per_s_sequential: {main_figures['sequential_eps']:.3f}")
-    print(f"speedup_batched_vs_sequential: {main_figures['speedup']:.2f}")
+    for (group, tokens), figure in figures.items():
+        print(f"episodes_per_s_batched_G{group}_{tokens}tok: {figure['batched_eps']:.3f}")
+        print(f"episodes_per_s_sequential_G{group}_{tokens}tok: {figure['sequential_eps']:.3f}")
+    for (group, tokens), figure in figures.items():
+        print(f"speedup_batched_vs_sequential_G{group}_{tokens}tok: {figure['speedup']:.2f}")
 
 
 if __name__ == "__main__":
