@@ -67,3 +67,46 @@ def test_group_of_one_errored_and_several_groups(traj, rows_close):
     ]
     advantages = salt(batch, normalize_std=False)
     rows_close(advantages, [[0.0, 0.0], [0.5], [-0.5], [0.0]])
+
+
+def test_transition_nodes_split_one_action_that_led_to_different_states(traj, rows_close):
+    from agentrl.core.types import Observation
+
+    won = traj("g", 1.0, keys=["s0", "s1"], actions=["a", "b"])
+    lost = traj("g", 0.0, keys=["s0", "s2"], actions=["a", "b"])
+    won.final_observation = Observation(text="won", state_key="end")
+    lost.final_observation = Observation(text="lost", state_key="end")
+    # rloo: Â = [1, -1]. (s0, a) is one state-action edge (→ mean 0), but two transitions:
+    # s0 -a-> s1 and s0 -a-> s2. The last steps (s1, b, end) and (s2, b, end) differ anyway.
+    rows_close(salt([won, lost], base="rloo"), [[0.0, 1.0], [0.0, -1.0]])
+    rows_close(salt([won, lost], base="rloo", node="transition"), [[1.0, 1.0], [-1.0, -1.0]])
+
+
+def test_transition_nodes_merge_equal_transitions_including_the_final_one(traj, rows_close):
+    from agentrl.core.types import Observation
+
+    first = traj("g", 1.0, keys=["s0"], actions=["a"])
+    second = traj("g", 0.0, keys=["s0"], actions=["a"])
+    first.final_observation = Observation(text="x", state_key="s9")
+    second.final_observation = Observation(text="x", state_key="s9")
+    rows_close(salt([first, second], base="rloo", node="transition"), [[0.0], [0.0]])
+    second.final_observation = Observation(text="y", state_key="s8")
+    rows_close(salt([first, second], base="rloo", node="transition"), [[1.0], [-1.0]])
+
+
+def test_occurrence_count_weights_an_edge_by_its_steps(traj, rows_close):
+    batch = [
+        traj("g", 1.0, keys=["s0", "s0"], actions=["a", "a"]),
+        traj("g", 0.0, keys=["s0"], actions=["a"]),
+    ]
+    # rloo: Â = [1, -1]; the edge (s0, a) has three steps: (1 + 1 - 1) / 3
+    third = 1.0 / 3.0
+    rows_close(salt(batch, base="rloo", count="occurrence"), [[third, third], [third]])
+
+
+def test_unknown_node_and_count_are_named(traj):
+    batch = [traj("g", 1.0)]
+    with pytest.raises(ValueError, match="node"):
+        salt(batch, node="graph")
+    with pytest.raises(ValueError, match="count"):
+        salt(batch, count="twice")
