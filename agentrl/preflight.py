@@ -43,6 +43,7 @@ def check_recipe(recipe: Recipe) -> Env:
         if not env.tasks(split):
             raise RecipeError(f"recipe: {key}={split!r}: the split has no tasks")
     _check_requirements(recipe, env)
+    _check_warm_start(recipe, env)
     return env
 
 
@@ -72,6 +73,19 @@ def _check_names(recipe: Recipe) -> None:
         raise RecipeError(
             f"recipe: rollout.group_size={recipe.rollout.group_size}: "
             f"{algorithm.advantage} compares rollouts of a group; use at least 2"
+        )
+
+
+def _check_warm_start(recipe: Recipe, env: Env) -> None:
+    """A warm start needs an expert: `Env.demonstration` must answer for the train tasks."""
+    if not recipe.warm_start.steps:
+        return
+    first = env.tasks(recipe.env.train_split)[0]
+    if env.demonstration(first) is None:
+        raise RecipeError(
+            f"recipe: warm_start.steps={recipe.warm_start.steps}: env {recipe.env.id!r} gives "
+            f"no expert demonstration for its {recipe.env.train_split!r} tasks "
+            "(Env.demonstration returns None); set warm_start.steps=0 or implement it"
         )
 
 

@@ -13,6 +13,7 @@ from agentrl.algos.trainer import AlgorithmOptions, OptimOptions
 from agentrl.policy.hf import LoraOptions
 from agentrl.policy.resolve import DEFAULT_MODEL
 from agentrl.rollout.runner import RolloutOptions
+from agentrl.warm_start import WarmStartOptions
 
 
 class RecipeError(ValueError):
@@ -84,6 +85,10 @@ class Recipe(_Section):
     algorithm: AlgorithmOptions = Field(default_factory=AlgorithmOptions)
     optim: OptimOptions = Field(default_factory=OptimOptions)
     trainer: TrainerOptions = Field(default_factory=TrainerOptions)
+    warm_start: WarmStartOptions = Field(
+        default_factory=WarmStartOptions,
+        description="SFT on the env's expert demonstrations before RL iteration 0.",
+    )
     eval: EvalOptions = Field(default_factory=EvalOptions)
     logging: LoggingOptions = Field(default_factory=LoggingOptions)
 

@@ -14,6 +14,7 @@ import torch
 import yaml
 
 from agentrl.algos.trainer import Trainer
+from agentrl.core.env import Env
 from agentrl.core.types import Task, Trajectory
 from agentrl.eval.evaluate import EvalResult, evaluate
 from agentrl.eval.report import write_report
@@ -24,6 +25,7 @@ from agentrl.rollout.runner import RolloutRunner
 from agentrl.rollout.writer import TrajectoryWriter
 from agentrl.run.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from agentrl.run.metrics import MetricsLogger, rollout_metrics
+from agentrl.warm_start import warm_start
 
 
 def load_policy(recipe: Recipe) -> HFPolicy:
@@ -54,17 +56,24 @@ def train(source: str | Path | dict[str, Any] | Recipe, overrides: list[str] = (
     policy = load_policy(recipe)
     trainer = Trainer(policy, recipe.algorithm, recipe.optim,
                       temperature=recipe.rollout.sampling.temperature or 1.0, seed=recipe.seed)
-    start = 0
-    if (checkpoint := latest_checkpoint(run_dir)) is not None:
-        start = load_checkpoint(checkpoint, policy, trainer)
-        print(f"resuming {run_dir} from iteration {start}")
-    make_env = env_factory(recipe, timeout_s=recipe.rollout.step_timeout_s)
+    start, sft_metrics = 0, {}
     tasks = list(env.tasks(recipe.env.train_split))
-    env.close()
+    try:
+        if (checkpoint := latest_checkpoint(run_dir)) is not None:
+            start = load_checkpoint(checkpoint, policy, trainer)
+            print(f"resuming {run_dir} from iteration {start}")
+        elif recipe.warm_start.steps:  # once: its checkpoint (iteration 0) marks it done
+            sft_metrics = run_warm_start(recipe, policy, env, tasks, run_dir)
+            save_checkpoint(run_dir, policy, trainer, 0)
+    finally:
+        env.close()
+    make_env = env_factory(recipe, timeout_s=recipe.rollout.step_timeout_s)
     writer = TrajectoryWriter(run_dir / "rollouts.jsonl")
     runner = RolloutRunner(make_env, policy, recipe.rollout, on_finish=writer)
     logger = MetricsLogger(run_dir, tensorboard=recipe.logging.tensorboard,
                            wandb=recipe.logging.wandb, config=recipe.model_dump())
+    if sft_metrics:
+        logger.log(0, sft_metrics)
     try:
         for iteration in range(start, recipe.trainer.iterations):
             started = time.monotonic()
@@ -97,6 +106,33 @@ def train(source: str | Path | dict[str, Any] | Recipe, overrides: list[str] = (
     print(f"held-out success {result.success_rate:.1%} "
           f"(95% CI {result.ci_low:.1%}-{result.ci_high:.1%}); report: {report}")
     return run_dir
+
+
+def run_warm_start(recipe: Recipe, policy: HFPolicy, env: Env, tasks: list[Task],
+                   run_dir: Path) -> dict[str, float]:
+    """SFT on the expert's demonstrations of the first train tasks (`agentrl.warm_start`).
+
+    Per-step metrics go to ``<run>/warm_start/`` (JSONL, TensorBoard); the summary is
+    returned for iteration 0's metrics.
+    """
+    options = recipe.warm_start
+    (run_dir / "warm_start").mkdir(exist_ok=True)
+    logger = MetricsLogger(run_dir / "warm_start", tensorboard=recipe.logging.tensorboard,
+                           wandb=False, config=recipe.model_dump())
+    started = time.monotonic()
+    try:
+        metrics = warm_start(
+            policy, env, tasks[: options.tasks], options, recipe.rollout.prompt,
+            logger=logger, max_turns=recipe.rollout.max_turns, seed=recipe.seed,
+            progress=recipe.logging.progress,
+        )
+    finally:
+        logger.close()
+    metrics["perf/sft_s"] = time.monotonic() - started
+    print(f"[warm start] {options.steps} steps on {metrics['sft/examples']:.0f} expert turns: "
+          f"loss {metrics['sft/loss_first']:.3g} -> {metrics['sft/loss']:.3g}, "
+          f"token accuracy {metrics['sft/token_accuracy']:.0%}", flush=True)
+    return metrics
 
 
 def run_eval(recipe: Recipe, policy: HFPolicy, run_dir: Path) -> EvalResult:

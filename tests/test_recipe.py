@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from agentrl.core import registry
+from agentrl.core.types import Task
+from agentrl.environments.toy.corridor import CorridorEnv
 from agentrl.preflight import check_recipe
 from agentrl.recipe import Recipe, RecipeError, apply_overrides, load_recipe
 
@@ -133,3 +136,31 @@ def test_preflight_igpo_needs_ground_truth() -> None:
         _check("algorithm.advantage=igpo")
     message = str(error.value)
     assert "igpo" in message and "ground" in message.lower()
+
+
+def test_warm_start_is_off_by_default_and_an_unknown_key_is_named() -> None:
+    assert load_recipe(TOY).warm_start.steps == 0
+    with pytest.raises(RecipeError) as error:
+        load_recipe({**TOY, "warm_start": {"steps": 4, "epochs": 2}})
+    message = str(error.value)
+    assert "unknown key 'warm_start.epochs'" in message
+    assert "allowed here: steps, lr, batch_size, tasks" in message
+    with pytest.raises(RecipeError, match=r"warm_start\.lr=0"):
+        load_recipe({**TOY, "warm_start": {"lr": 0}})
+
+
+class CorridorWithoutExpert(CorridorEnv):
+    def demonstration(self, task: Task) -> list[str] | None:
+        return None
+
+
+def test_preflight_warm_start_needs_an_env_with_demonstrations(monkeypatch) -> None:
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+    registry.register("test/no-expert", CorridorWithoutExpert)
+    recipe = {"env": {"id": "test/no-expert"}, "policy": {"model": "tiny:llama"},
+              "warm_start": {"steps": 2}}
+    check_recipe(load_recipe(recipe, ["warm_start.steps=0"])).close()
+    with pytest.raises(RecipeError, match=r"warm_start\.steps=2: env 'test/no-expert' gives no "
+                       r"expert demonstration for its 'train' tasks"):
+        check_recipe(load_recipe(recipe))
+    check_recipe(load_recipe({**TOY, "warm_start": {"steps": 2}})).close()

@@ -42,6 +42,17 @@ class Env(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Free resources. Must be safe to call more than once."""
 
+    def demonstration(self, task: Task) -> list[str] | None:
+        """The actions an expert takes on ``task`` from its start, or None without an expert.
+
+        Each action is what ``step`` accepts (for ``action_format == "tool_call"``, the
+        whole reply). Replayed from ``reset(task)`` they solve the task; SFT warm starts
+        (`agentrl.warm_start`) replay them to record the observations the policy will see.
+        Envs whose expert must react to observations compute the list by playing the
+        episode themselves, so calling this may reset the env: reset it again before use.
+        """
+        return None
+
     def __enter__(self) -> Env:
         return self
 

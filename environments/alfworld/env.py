@@ -213,6 +213,15 @@ class AlfWorldEnv(Env):
             raise RuntimeError("planner_actions() needs a reset() first")
         return self._engine.plan()
 
+    def demonstration(self, task: Task) -> list[str] | None:
+        """The hand-coded expert's commands, found by playing ``task`` with it (resets)."""
+        self.reset(task)
+        actions: list[str] = []
+        while not self._done:
+            actions.append(self.expert_action())
+            self.step(actions[-1])
+        return actions
+
     def close(self) -> None:
         """Release the engine; safe to call twice."""
         if self._engine is not None:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from agentrl.core.types import Task
 from agentrl.environments.calculator.evaluator import CalculatorError, evaluate
-from agentrl.environments.calculator.tasks import ENV_ID, generate_tasks
+from agentrl.environments.calculator.tasks import ENV_ID, generate_tasks, oracle_replies
 from agentrl.tools.decorator import Tool, tool
 from agentrl.tools.toolenv import ToolEnv
 
@@ -120,6 +121,10 @@ class PythonToolEnv(ToolEnv):
     def copy(self, **overrides: Any) -> PythonToolEnv:
         """A fresh env (with its own sandbox) with the same options."""
         return PythonToolEnv(**{**self._python_config, **overrides})
+
+    def demonstration(self, task: Task) -> list[str] | None:
+        """One calculator call on the task's expression, then the answer."""
+        return oracle_replies(task) if "expression" in task.metadata else None
 
     def close(self) -> None:
         """Close the sandbox and the tool loop; safe to call twice."""

@@ -12,7 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from agentrl.core.types import Task
 from agentrl.environments.search_qa.kb import load_kb
+from agentrl.environments.search_qa.oracle import oracle_replies
 from agentrl.environments.search_qa.questions import ENV_ID, generate_questions
 from agentrl.environments.search_qa.real_data import load_corpus, load_questions
 from agentrl.environments.search_qa.retriever import shared_retriever
@@ -77,6 +79,13 @@ class SearchQAEnv(ToolEnv):
             **options,
         )
         self.retriever = retriever
+
+    def demonstration(self, task: Task) -> list[str] | None:
+        """Search and open each entity on the question's chain, then answer (generated
+        questions only: a loaded dataset does not say which documents to look up)."""
+        if task.ground_truth is None or "lookups" not in task.metadata:
+            return None
+        return oracle_replies(task)
 
     def copy(self, **overrides: Any) -> SearchQAEnv:
         """A fresh search-QA env with the same options (``overrides`` replace some)."""

@@ -27,6 +27,7 @@ from agentrl.environments.swe.actions import (
 )
 from agentrl.environments.swe.generate import generated_instances
 from agentrl.environments.swe.loader import instance_to_task, load_instances
+from agentrl.environments.swe.oracle import oracle_actions
 from agentrl.environments.swe.repo import unified_diff
 from agentrl.environments.swe.reward import (
     outcome_level,
@@ -247,6 +248,10 @@ class SweEnv(Env):
             tools=TOOLS if self.tool_calls else None,
             state_key=digest_state(diff, self._last),
         )
+
+    def demonstration(self, task: Task) -> list[str] | None:
+        """Undo the bug with one edit, then submit (`oracle.oracle_actions`)."""
+        return oracle_actions(task, tool_calls=self.tool_calls)
 
     def close(self) -> None:
         sandbox, self._sandbox = self._sandbox, None

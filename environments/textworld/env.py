@@ -20,6 +20,7 @@ from agentrl.core.env import Env
 from agentrl.core.types import STANDARD_SPLITS, EnvSpec, Observation, StepResult, Task
 from agentrl.environments.textworld import reward, state, tasks, text
 from agentrl.environments.textworld.data import load_games_dir
+from agentrl.environments.textworld.oracle import oracle_actions
 
 DESCRIPTION = (
     "You are playing a text adventure game. Read the objective and the room description, "
@@ -151,6 +152,10 @@ class TextWorldEnv(Env):
             truncated=truncated,
             info=info,
         )
+
+    def demonstration(self, task: Task) -> list[str] | None:
+        """The game's walkthrough (`oracle.oracle_actions`)."""
+        return oracle_actions(task)
 
     def close(self) -> None:
         """Stop the interpreter; safe to call twice."""

@@ -75,6 +75,10 @@ class CorridorEnv(Env):
             info={"success": success, "action_valid": valid},
         )
 
+    def demonstration(self, task: Task) -> list[str] | None:
+        """Walk right until the exit."""
+        return ["right"] * int(task.metadata["length"])
+
     def _observation(self, text: str) -> Observation:
         return Observation(
             text=text, available_actions=list(ACTIONS), state_key=digest_state(self._position)

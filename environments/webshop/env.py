@@ -113,6 +113,12 @@ class WebShopEnv(Env):
             info=info,
         )
 
+    def demonstration(self, task: Task) -> list[str] | None:
+        """The oracle shopper's actions, found by playing ``task`` with it (resets)."""
+        from agentrl.environments.webshop.oracle import solve  # the oracle imports this module
+
+        return solve(self, task)[0]
+
     def _observation(self, prefix: str = "") -> Observation:
         session = self._session
         assert session is not None

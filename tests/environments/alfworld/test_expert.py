@@ -32,3 +32,13 @@ def test_expert_solves_one_task_of_each_type(alf_env, split):
 def test_expert_is_deterministic_under_a_seed(alf_env):
     task = alf_env.tasks("train")[5]  # pick two: the longest search
     assert run_expert(alf_env, task, seed=7)[1] == run_expert(alf_env, task, seed=7)[1]
+
+
+@pytest.mark.slow
+def test_demonstration_is_the_expert_play_and_replays_to_success(alf_env):
+    task = alf_env.tasks("train")[0]
+    actions = alf_env.demonstration(task)
+    assert actions == run_expert(alf_env, task)[1]
+    alf_env.reset(task, seed=3)  # the engine does not depend on the seed
+    results = [alf_env.step(action) for action in actions]
+    assert results[-1].terminated and results[-1].info["success"]

@@ -84,3 +84,14 @@ def test_python_tool_runs_in_the_sandbox():
     assert "exit code 1" in network.observation.text
     env.close()
     env.close()
+
+
+def test_demonstration_replays_the_oracle_to_the_right_answer():
+    env = PythonToolEnv(backend=None, tasks_per_split=4)
+    for task in env.tasks("train"):
+        actions = env.demonstration(task)
+        assert actions == oracle_replies(task)
+        env.reset(task)
+        results = [env.step(action) for action in actions]
+        assert results[-1].terminated and results[-1].info["success"]
+    env.close()

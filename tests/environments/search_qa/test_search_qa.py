@@ -84,6 +84,19 @@ def test_oracle_solves_every_task_with_real_retrieval():
     env.close()
 
 
+def test_demonstration_replays_the_oracle_and_is_none_for_tasks_without_a_chain():
+    env = agentrl.make("tools/search-qa", scale=1)
+    task = env.tasks("train")[0]
+    actions = env.demonstration(task)
+    assert actions == oracle_replies(task)
+    env.reset(task)
+    results = [env.step(action) for action in actions]
+    assert results[-1].terminated and results[-1].info["success"]
+    loaded = task.model_copy(update={"metadata": {}})  # as from a real QA dataset
+    assert env.demonstration(loaded) is None
+    env.close()
+
+
 def test_search_then_open_observations(kb):
     env = agentrl.make("tools/search-qa", scale=1, max_hops=1)
     task = env.tasks("valid")[0]

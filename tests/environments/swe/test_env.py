@@ -217,3 +217,14 @@ def test_gated_shaping_keeps_step_rewards_only_of_episodes_that_pass_the_gate(ma
     # Hacked: r^high = level tests_fail = 2/3 < Δ, so its 2 step points are gated off.
     assert hacked.outcome_reward == pytest.approx(2 / 3)
     assert [t.info["reward_components"]["gated/kept"] for t in shaped[1].turns] == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("tool_calls", [False, True])
+def test_demonstration_replays_to_success_in_both_action_formats(make_env, tool_calls) -> None:
+    env = make_env(tool_calls=tool_calls)
+    task = env.tasks("train")[0]
+    actions = env.demonstration(task)
+    assert actions == oracle_actions(task, tool_calls=tool_calls)
+    env.reset(task)
+    results = [env.step(action) for action in actions]
+    assert results[-1].terminated and results[-1].info["success"]

@@ -38,3 +38,12 @@ def test_oracle_wins_a_harder_game(tw_cache, difficulty):
     assert env.spec.max_turns >= len(oracle_actions(task)) >= 3
     assert_oracle_wins(env, task)
     env.close()
+
+
+def test_demonstration_replays_the_walkthrough_to_a_win(easy_env):
+    for task in easy_env.tasks("train"):
+        actions = easy_env.demonstration(task)
+        assert actions == oracle_actions(task)
+        easy_env.reset(task)
+        results = [easy_env.step(action) for action in actions]
+        assert results[-1].terminated and results[-1].info["success"]

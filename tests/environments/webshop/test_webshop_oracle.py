@@ -18,3 +18,13 @@ def test_oracle_scores_one_on_every_heldout_goal_within_fifteen_steps():
     assert [score for _, score in results] == [1.0] * len(results)
     assert max(len(actions) for actions, _ in results) <= 15
     assert all(actions[-1] == "click[Buy Now]" for actions, _ in results)
+
+
+def test_demonstration_replays_the_oracle_to_a_purchase_scoring_one():
+    env = WebShopEnv(num_products=500)
+    task = env.tasks("train")[0]
+    actions = env.demonstration(task)
+    assert actions == solve(env, task)[0]
+    env.reset(task)
+    results = [env.step(action) for action in actions]
+    assert results[-1].terminated and results[-1].info["outcome_reward"] == 1.0
