@@ -2,7 +2,9 @@
 
 Every method trains the embedded SmolLM2-135M (LoRA r 8) from the same start with the same
 budget (``recipes/learning/<method>.yaml`` differ only in their ``algorithm`` section), for
-several seeds, then is evaluated greedily on the held-out split. Per method the held-out
+several seeds, then is evaluated greedily on the held-out split. Every run starts with the
+recipes' SFT warm start on the training games' walkthroughs; the ``sft`` row is that warm
+start alone (no RL iteration), the baseline the RL methods must beat. Per method the held-out
 episodes of all seeds are pooled and summarised by their success rate and a 95 % Wilson
 score interval (Wilson 1927; `agentrl.eval.metrics.wilson_interval`). The pooled episodes
 share their tasks across seeds, so the interval is optimistic about seed-to-seed spread;
@@ -31,7 +33,8 @@ from agentrl.eval.metrics import wilson_interval
 ROOT = Path(__file__).resolve().parent.parent
 RECIPES = ROOT / "recipes" / "learning"
 RESULTS = Path(__file__).resolve().parent / "results"
-METHODS = ("grpo", "gigpo", "salt", "spa", "grpo-epo")
+METHODS = ("sft", "grpo", "gigpo", "salt", "spa", "grpo-epo")
+WARM_START_ONLY = "sft"  # the grpo recipe with 0 RL iterations
 
 
 @dataclass
@@ -59,6 +62,9 @@ def run_one(
     """Train + evaluate one (method, seed); return (eval.json, last metrics, minutes)."""
     from agentrl.train import train  # heavy import (torch, transformers) only when needed
 
+    recipe = RECIPES / f"{method}.yaml"
+    if method == WARM_START_ONLY:
+        recipe, iterations = RECIPES / "grpo.yaml", 0
     name = f"{method}-it{iterations}-s{seed}" + ("-quick" if extra else "")
     folder = run_dir / name
     if (folder / "eval.json").exists():
@@ -67,7 +73,7 @@ def run_one(
         shutil.rmtree(folder, ignore_errors=True)  # never resume a half-finished run
         overrides = [f"name={name}", f"seed={seed}", f"trainer.iterations={iterations}",
                      f"logging.run_dir={run_dir}", *extra]
-        train(RECIPES / f"{method}.yaml", overrides)
+        train(recipe, overrides)
     # Wall time of the run: from its recipe copy (written first) to its eval (written last).
     minutes = ((folder / "eval.json").stat().st_mtime
                - (folder / "recipe.yaml").stat().st_mtime) / 60
@@ -176,9 +182,10 @@ def main() -> None:
         args.seeds, args.iterations = 1, 1
         extra = ["trainer.tasks_per_iteration=1", "eval.num_tasks=4"]
     tasks, games = (1, 4) if args.quick else (2, 16)
-    header = (f"Held-out success, TextWorld easy (max 3 turns), embedded SmolLM2-135M + LoRA r8: "
-              f"{args.iterations} iterations x {tasks} tasks x group 4 per run, {args.seeds} "
-              f"seeds, greedy eval on {games} held-out games per seed.")
+    header = (f"Held-out success, TextWorld easy (max 3 turns), embedded SmolLM2-135M + LoRA r8, "
+              f"SFT warm start (8 steps) then {args.iterations} RL iterations x {tasks} tasks x "
+              f"group 4 per run ('sft': warm start only), {args.seeds} seeds, greedy eval on "
+              f"{games} held-out games per seed.")
     results = [MethodResult(m) for m in args.methods]
     started = time.monotonic()
     for seed in range(args.seeds):  # seed-major: a cut-short run still covers every method
