@@ -6,6 +6,7 @@ import math
 
 import pytest
 import torch
+from transformers import DynamicCache
 
 from agentrl.policy import decoding
 from agentrl.policy.base import SamplingParams
@@ -147,3 +148,33 @@ def test_identical_prompts_are_prefilled_once_and_sampled_independently(
     for row, generation in enumerate(generations):
         got = scores.logprobs[row, width - len(generation.token_ids) :]
         torch.testing.assert_close(got, torch.tensor(generation.logprobs), atol=1e-4, rtol=0)
+
+
+def test_reserved_cache_layers_match_transformers_own(
+    llama: HFPolicy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    greedy = SamplingParams(temperature=0.0, max_new_tokens=7)
+    monkeypatch.setattr(decoding.ReservedLayer, "headroom", 2)  # regrow several times
+    reserved = llama.generate_from_ids(SHARED, greedy)
+    monkeypatch.setattr(decoding, "new_cache", lambda model: DynamicCache())
+    plain = llama.generate_from_ids(SHARED, greedy)
+    assert [g.token_ids for g in reserved] == [g.token_ids for g in plain]
+    for ours, theirs in zip(reserved, plain, strict=True):
+        torch.testing.assert_close(
+            torch.tensor(ours.logprobs), torch.tensor(theirs.logprobs), atol=1e-5, rtol=0
+        )
+
+
+def test_sliding_window_models_keep_transformers_cache_layers() -> None:
+    from transformers import MistralConfig, MistralForCausalLM
+
+    config = MistralConfig(vocab_size=64, hidden_size=16, intermediate_size=32,
+                           num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=1,
+                           sliding_window=4)
+    cache = decoding.new_cache(MistralForCausalLM(config))
+    assert cache.layers and not any(
+        isinstance(layer, decoding.ReservedLayer) for layer in cache.layers
+    )
+    dense = decoding.new_cache(MistralForCausalLM(config.__class__(**{
+        **config.to_dict(), "sliding_window": None})))
+    assert all(isinstance(layer, decoding.ReservedLayer) for layer in dense.layers)
