@@ -22,6 +22,18 @@ def llama() -> HFPolicy:
     return HFPolicy.from_name("tiny:llama")
 
 
+def assert_scores_match(
+    policy: HFPolicy, prompts: list[list[int]], generations: list, temperature: float = 1.0
+) -> None:
+    """The trainer's log-probs of each sampled reply equal the ones recorded at sampling."""
+    with torch.no_grad():
+        scores = policy.score(prompts, [g.token_ids for g in generations], temperature=temperature)
+    width = scores.logprobs.shape[1]
+    for row, generation in enumerate(generations):
+        got = scores.logprobs[row, width - len(generation.token_ids) :]
+        torch.testing.assert_close(got, torch.tensor(generation.logprobs), atol=1e-4, rtol=0)
+
+
 def test_shared_prefix_length_leaves_every_row_one_token() -> None:
     assert shared_prefix_length([[1, 2, 3, 4], [1, 2, 9], [1, 2, 3]]) == 2
     assert shared_prefix_length([[1, 2, 3], [1, 2, 3]]) == 2  # identical: last token is own
@@ -118,12 +130,7 @@ def test_shared_prefix_path_is_taken_and_off_switch_gives_same_tokens(
 def test_trainer_logprobs_match_shared_prefix_rollout(llama: HFPolicy) -> None:
     sampling = SamplingParams(temperature=0.8, max_new_tokens=6, seed=9)
     generations = llama.generate_from_ids(SHARED, sampling)
-    with torch.no_grad():
-        scores = llama.score(SHARED, [g.token_ids for g in generations], temperature=0.8)
-    width = scores.logprobs.shape[1]
-    for row, generation in enumerate(generations):
-        got = scores.logprobs[row, width - len(generation.token_ids) :]
-        torch.testing.assert_close(got, torch.tensor(generation.logprobs), atol=1e-4, rtol=0)
+    assert_scores_match(llama, SHARED, generations, temperature=0.8)
 
 
 def test_identical_prompts_are_prefilled_once_and_sampled_independently(
@@ -142,12 +149,7 @@ def test_identical_prompts_are_prefilled_once_and_sampled_independently(
     assert batches[:2] == [(1, len(PREFIX)), (2, 5)]  # shared prefix, then 2 distinct rows
     assert all(shape[0] == 8 for shape in batches[2:])  # decoding runs all 8 rollouts
     assert len({tuple(g.token_ids) for g in generations[:4]}) > 1  # independent samples
-    with torch.no_grad():
-        scores = llama.score(group, [g.token_ids for g in generations])
-    width = scores.logprobs.shape[1]
-    for row, generation in enumerate(generations):
-        got = scores.logprobs[row, width - len(generation.token_ids) :]
-        torch.testing.assert_close(got, torch.tensor(generation.logprobs), atol=1e-4, rtol=0)
+    assert_scores_match(llama, group, generations)
 
 
 def test_reserved_cache_layers_match_transformers_own(
