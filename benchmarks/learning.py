@@ -126,9 +126,9 @@ def table(results: list[MethodResult], header: str) -> str:
                      f"| {rate:.3f} | {low:.3f}-{high:.3f} | {per_seed or '-'} "
                      f"| {train} | {invalid} | {minutes} |")
     lines += ["", "Train success and invalid-action rate are the last iteration's rollout means. "
-              "When no training group has a success (all rewards equal), every outcome-based "
-              "method gets zero advantages and the policy gradient is zero: the methods can "
-              "only differ once the policy sometimes succeeds."]
+              "When every episode of a training group gets the same reward (all lost, or, "
+              "after the warm start, all won), every outcome-based method gives that group "
+              "zero advantages: the methods differ only through groups with mixed outcomes."]
     return "\n".join(lines) + "\n"
 
 

@@ -144,11 +144,12 @@ def inverse_cdf_draw(
 
     Two-level inverse CDF: pick a block of ``block`` entries from the cumulative block
     masses, then the entry inside it, so the full-vocabulary cumulative sum (slow on a CPU
-    for a batch) is never formed. Sums are in float64.
+    for a batch) is never formed. Block masses are summed in float32, cumulated in float64.
     """
     rows, size = weights.shape
-    padded = F.pad(weights, (0, (-size) % block)).view(rows, -1, block)
-    block_cdf = padded.sum(-1, dtype=torch.float64).cumsum(-1)
+    spare = (-size) % block
+    padded = (F.pad(weights, (0, spare)) if spare else weights).view(rows, -1, block)
+    block_cdf = padded.sum(-1).double().cumsum(-1)
     draw = torch.rand(rows, 1, generator=generator, dtype=torch.float64, device=weights.device)
     target = draw * block_cdf[:, -1:]
     chosen = torch.searchsorted(block_cdf, target, right=True).clamp(max=block_cdf.shape[1] - 1)
