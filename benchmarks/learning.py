@@ -15,7 +15,8 @@ finished run (``eval.json`` present) is reused, an unfinished one is restarted, 
 interrupted benchmark picks up where it stopped. The table is rewritten after every run.
 
     python benchmarks/learning.py [--methods grpo gigpo salt spa grpo-epo] [--seeds 3]
-                                  [--iterations 2] [--tasks 2] [--quick] [--threads 1]
+                                  [--iterations 2] [--tasks 2] [--lr X] [--quick]
+                                  [--threads 1]
                                   [--run-dir /tmp/agentrl-learning]
 """
 
@@ -57,7 +58,8 @@ class MethodResult:
 
 
 def run_one(
-    method: str, seed: int, iterations: int, tasks: int, run_dir: Path, quick: bool
+    method: str, seed: int, iterations: int, tasks: int, run_dir: Path, quick: bool,
+    lr: float | None = None,
 ) -> tuple[dict, dict | None, float]:
     """Train + evaluate one (method, seed); return (eval.json, last metrics, minutes)."""
     from agentrl.train import train  # heavy import (torch, transformers) only when needed
@@ -65,7 +67,8 @@ def run_one(
     recipe = RECIPES / f"{method}.yaml"
     if method == WARM_START_ONLY:
         recipe, iterations = RECIPES / "grpo.yaml", 0
-    name = f"{method}-it{iterations}-t{tasks}-s{seed}" + ("-quick" if quick else "")
+    name = f"{method}-it{iterations}-t{tasks}-s{seed}" + (f"-lr{lr:g}" if lr else "")
+    name += "-quick" if quick else ""
     folder = run_dir / name
     if (folder / "eval.json").exists():
         print(f"reusing finished run {folder}", flush=True)
@@ -74,6 +77,7 @@ def run_one(
         overrides = [f"name={name}", f"seed={seed}", f"trainer.iterations={iterations}",
                      f"logging.run_dir={run_dir}", f"trainer.tasks_per_iteration={tasks}"]
         overrides += ["eval.num_tasks=4"] if quick else []
+        overrides += [f"optim.lr={lr}"] if lr else []
         train(recipe, overrides)
     # Wall time of the run: from its recipe copy (written first) to its eval (written last).
     minutes = ((folder / "eval.json").stat().st_mtime
@@ -164,6 +168,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seeds", type=int, default=3, help="Seeds 0..N-1 per method.")
     parser.add_argument("--iterations", type=int, default=2, help="Training iterations.")
     parser.add_argument("--tasks", type=int, default=2, help="Training tasks per iteration.")
+    parser.add_argument("--lr", type=float, default=None,
+                        help="RL learning rate (optim.lr); default: the recipes' value.")
     parser.add_argument("--quick", action="store_true",
                         help="Smoke run: 1 seed, 1 iteration of 1 task, 4 held-out tasks.")
     parser.add_argument("--threads", type=int, default=1,
@@ -184,6 +190,7 @@ def main() -> None:
     tasks, games = args.tasks, (4 if args.quick else 16)
     header = (f"Held-out success, TextWorld easy (max 3 turns), embedded SmolLM2-135M + LoRA r8, "
               f"SFT warm start (8 steps) then {args.iterations} RL iterations x {tasks} tasks x "
+              f"{'' if args.lr is None else f'(RL lr {args.lr:g}) '}"
               f"group 4 per run ('sft': warm start only), {args.seeds} seeds, greedy eval on "
               f"{games} held-out games per seed.")
     results = [MethodResult(m) for m in args.methods]
@@ -192,7 +199,8 @@ def main() -> None:
         for result in results:
             try:
                 evaluation, last, minutes = run_one(
-                    result.method, seed, args.iterations, tasks, args.run_dir, args.quick)
+                    result.method, seed, args.iterations, tasks, args.run_dir, args.quick,
+                    args.lr)
             except Exception as error:  # noqa: BLE001 - one failed run must not end the table
                 result.errors.append(f"seed {seed}: {type(error).__name__}: {error}")
                 print(f"[{result.method} seed {seed}] FAILED: {error}", flush=True)
