@@ -8,10 +8,11 @@ import pytest
 import torch
 from transformers import DynamicCache
 
-from agentrl.policy import decoding
+from agentrl.policy import decoding, kv_cache
 from agentrl.policy.base import SamplingParams
-from agentrl.policy.decoding import inverse_cdf_draw, sample_next, shared_prefix_length
+from agentrl.policy.decoding import shared_prefix_length
 from agentrl.policy.hf import HFPolicy
+from agentrl.policy.sampling import inverse_cdf_draw, sample_next
 
 PREFIX = list(range(10, 30))  # 20 tokens: above MIN_SHARED_PREFIX
 SHARED = [PREFIX + [31, 32, 33], PREFIX + [40], PREFIX + [50, 51, 52, 53, 54]]
@@ -156,7 +157,7 @@ def test_reserved_cache_layers_match_transformers_own(
     llama: HFPolicy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     greedy = SamplingParams(temperature=0.0, max_new_tokens=7)
-    monkeypatch.setattr(decoding.ReservedLayer, "headroom", 2)  # regrow several times
+    monkeypatch.setattr(kv_cache.ReservedLayer, "headroom", 2)  # regrow several times
     reserved = llama.generate_from_ids(SHARED, greedy)
     monkeypatch.setattr(decoding, "new_cache", lambda model: DynamicCache())
     plain = llama.generate_from_ids(SHARED, greedy)
@@ -173,10 +174,10 @@ def test_sliding_window_models_keep_transformers_cache_layers() -> None:
     config = MistralConfig(vocab_size=64, hidden_size=16, intermediate_size=32,
                            num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=1,
                            sliding_window=4)
-    cache = decoding.new_cache(MistralForCausalLM(config))
+    cache = kv_cache.new_cache(MistralForCausalLM(config))
     assert cache.layers and not any(
-        isinstance(layer, decoding.ReservedLayer) for layer in cache.layers
+        isinstance(layer, kv_cache.ReservedLayer) for layer in cache.layers
     )
-    dense = decoding.new_cache(MistralForCausalLM(config.__class__(**{
+    dense = kv_cache.new_cache(MistralForCausalLM(config.__class__(**{
         **config.to_dict(), "sliding_window": None})))
-    assert all(isinstance(layer, decoding.ReservedLayer) for layer in dense.layers)
+    assert all(isinstance(layer, kv_cache.ReservedLayer) for layer in dense.layers)
