@@ -190,8 +190,8 @@ def main() -> None:
     tasks, games = args.tasks, (4 if args.quick else 16)
     header = (f"Held-out success, TextWorld easy (max 3 turns), embedded SmolLM2-135M + LoRA r8, "
               f"SFT warm start (8 steps) then {args.iterations} RL iterations x {tasks} tasks x "
-              f"{'' if args.lr is None else f'(RL lr {args.lr:g}) '}"
-              f"group 4 per run ('sft': warm start only), {args.seeds} seeds, greedy eval on "
+              f"group 4 per run{'' if args.lr is None else f' at RL lr {args.lr:g}'} "
+              f"('sft': warm start only), {args.seeds} seeds, greedy eval on "
               f"{games} held-out games per seed.")
     results = [MethodResult(m) for m in args.methods]
     started = time.monotonic()
