@@ -24,6 +24,8 @@ the quantity the trainer recomputes; top-k / top-p only restrict which tokens ar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from transformers import DynamicCache, PreTrainedModel
 
@@ -34,7 +36,7 @@ from agentrl.policy.sampling import sample_next
 MIN_SHARED_PREFIX = 8  # shorter shared prefixes are not worth a separate forward pass
 
 
-def left_pad(sequences: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+def left_pad(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Left-pad ``sequences`` into (input_ids, attention_mask) tensors."""
     width = max(len(s) for s in sequences)
     ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
@@ -51,7 +53,7 @@ def positions_from_mask(mask: torch.Tensor) -> torch.Tensor:
     return (mask.cumsum(-1) - 1).clamp(min=0)
 
 
-def shared_prefix_length(prompts: list[list[int]]) -> int:
+def shared_prefix_length(prompts: Sequence[Sequence[int]]) -> int:
     """Length of the longest common prefix of ``prompts``, leaving every row ≥ 1 own token."""
     first, shortest = prompts[0], min(len(p) for p in prompts)
     length = 0
@@ -80,7 +82,7 @@ def decode(
     distinct: dict[tuple[int, ...], int] = {}
     rows = torch.tensor([distinct.setdefault(tuple(p), len(distinct)) for p in prompts])
     cache = new_cache(model)
-    logits, mask, next_position = _prefill(model, [list(p) for p in distinct], cache, pad_id)
+    logits, mask, next_position = _prefill(model, list(distinct), cache, pad_id, device)
     if len(distinct) < len(prompts):
         rows = rows.to(device)
         cache.batch_select_indices(rows)
@@ -106,14 +108,17 @@ def decode(
 
 
 def _prefill(
-    model: PreTrainedModel, prompts: list[list[int]], cache: DynamicCache, pad_id: int
+    model: PreTrainedModel,
+    prompts: Sequence[Sequence[int]],
+    cache: DynamicCache,
+    pad_id: int,
+    device: torch.device,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Run ``prompts`` into ``cache``; return (last logits, attention mask, next positions).
 
     Shapes: [B, V], [B, cached length], [B, 1]. A prefix shared by every prompt goes
     through the model once and is repeated over the batch.
     """
-    device = next(model.parameters()).device
     batch = len(prompts)
     shared = shared_prefix_length(prompts) if batch > 1 else 0
     if shared >= MIN_SHARED_PREFIX:

@@ -28,8 +28,7 @@ class ReservedLayer(DynamicLayer):
         if (
             buffers is None
             or buffers[0].shape[-2] < needed
-            or buffers[0].shape[0] != key_states.shape[0]
-            or self.keys.data_ptr() != buffers[0].data_ptr()
+            or self.keys.data_ptr() != buffers[0].data_ptr()  # replaced by a batch reshuffle
         ):
             buffers = tuple(
                 self._reserve(old, new, needed) for old, new in
