@@ -79,7 +79,7 @@ def make_policy(model_name: str) -> FixedLengthPolicy:
 def make_options(max_turns: int, max_new_tokens: int, temperature: float) -> RolloutOptions:
     """The same options for both modes: short prompts, one sampler, fixed turn count."""
     return RolloutOptions(
-        group_size=1, max_turns=max_turns, lenient_parsing=True, workers=4,
+        group_size=1, max_turns=max_turns, lenient_parsing=True,
         sampling=SamplingParams(
             temperature=temperature, top_p=1.0, max_new_tokens=max_new_tokens
         ),

@@ -30,8 +30,9 @@ DESCRIPTION = (
 CUSTOM_MAX_TURNS = 50
 # What the interpreter reports each step. Facts (room, inventory) are tracked whenever
 # admissible commands are, so no extra request is needed for them.
-# TextWorld parses game logic with a grammar that is not thread-safe: the runner's thread
-# pool resets many envs at once, so loading and resetting games is serialised.
+# TextWorld parses game logic with a grammar that is not thread-safe, so loading a game is
+# serialised. Resetting and stepping run in parallel: each env's interpreter is its own
+# copy of the frotz library (Jericho loads one per env) and its calls release the GIL.
 _LOAD_LOCK = threading.Lock()
 
 REQUESTED_INFOS = textworld.EnvInfos(
@@ -108,10 +109,10 @@ class TextWorldEnv(Env):
         game_file = task.metadata.get("game_file")
         if not game_file:
             raise ValueError(f"textworld: task {task.id!r} has no metadata['game_file']")
-        with _LOAD_LOCK:
-            if game_file != self._game_file:
+        if game_file != self._game_file:
+            with _LOAD_LOCK:
                 self._start(str(game_file))
-            game_state = self._game.reset()
+        game_state = self._game.reset()
         self._names = self._names or state.entity_names(game_state["game"])
         self._score = game_state["score"] or 0
         self._turn = 0

@@ -154,3 +154,27 @@ def test_check_env_finds_no_violations(easy_env):
 
     report = check_env(TextWorldEnv(difficulty="easy", tasks_per_split=2))
     assert report.violations == [], str(report)
+
+
+def test_envs_reset_and_step_in_parallel_threads_as_they_do_alone(easy_env, handmade_task):
+    """Resets are not serialised (only loading a game is): 8 envs over 3 games, reset and
+    stepped by 8 threads at once, twenty times, see exactly what each sees alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    tasks = [*easy_env.tasks("train"), handmade_task] * 3
+    envs = [TextWorldEnv(difficulty="easy", tasks_per_split=2) for _ in tasks[:8]]
+    pairs = list(zip(envs, tasks, strict=False))
+
+    def play(pair):
+        env, task = pair
+        first = env.reset(task, seed=0)
+        return first, env.step("look"), env.step("inventory")
+
+    try:
+        alone = [play(pair) for pair in pairs]
+        with ThreadPoolExecutor(len(pairs)) as pool:
+            for _ in range(20):
+                assert list(pool.map(play, pairs)) == alone
+    finally:
+        for env in envs:
+            env.close()
