@@ -64,6 +64,7 @@ def train(source: str | Path | dict[str, Any] | Recipe, overrides: list[str] = (
             print(f"resuming {run_dir} from iteration {start}")
         elif recipe.warm_start.steps:  # once: its checkpoint (iteration 0) marks it done
             sft_metrics = run_warm_start(recipe, policy, env, tasks, run_dir)
+            trainer.anchor_reference()  # KL (if any) to the fine-tuned policy
             save_checkpoint(run_dir, policy, trainer, 0)
     finally:
         env.close()

@@ -24,12 +24,14 @@ gauge the noise.
                                          [--group-size 1 4] [--temperature 1.0]
                                          [--model small-llama]
                                          [--embedded-n 4] [--embedded-turns 2]
-                                         [--generate-only-n 16] [--threads 1]
+                                         [--generate-only-n 16] [--repeats 3]
+                                         [--threads N]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 
 import torch
@@ -108,9 +110,11 @@ def run_sequential(runner: RolloutRunner, tasks: list[Task], group: int) -> list
 
 
 def compare(
-    model_name: str, n: int, group: int, max_turns: int, max_new_tokens: int, temperature: float
+    model_name: str, n: int, group: int, max_turns: int, max_new_tokens: int, temperature: float,
+    repeats: int = 1,
 ) -> dict[str, float]:
-    """Time both modes on N episodes (N / group tasks x group) of ``model_name``."""
+    """Time both modes on N episodes (N / group tasks x group) of ``model_name``; with
+    ``repeats`` > 1 the modes alternate and each figure is the median over the repeats."""
     policy = make_policy(model_name)
     env = agentrl.make("textworld", **ENV_KWARGS)
     train = list(env.tasks("train"))
@@ -118,26 +122,31 @@ def compare(
     tasks = [train[i % len(train)] for i in range(n // group)]
     make_env = lambda: agentrl.make("textworld", max_turns=max_turns, **ENV_KWARGS)  # noqa: E731
     runner = RolloutRunner(make_env, policy, make_options(max_turns, max_new_tokens, temperature))
+    batched_times, sequential_times = [], []
     try:
         # Warm-up (untimed): one short turn of every episode creates all N envs (both
         # modes then reuse them) and warms the model's kernels and allocator.
         options, runner.options = runner.options, make_options(1, 2, temperature)
         run_batched(runner, tasks, group)
         runner.options = options
-        started = time.perf_counter()
-        batched = run_batched(runner, tasks, group)
-        batched_s = time.perf_counter() - started
-        started = time.perf_counter()
-        sequential = run_sequential(runner, tasks, group)
-        sequential_s = time.perf_counter() - started
+        for _ in range(repeats):  # alternating, so load changes hit both modes alike
+            started = time.perf_counter()
+            batched = run_batched(runner, tasks, group)
+            batched_times.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            sequential = run_sequential(runner, tasks, group)
+            sequential_times.append(time.perf_counter() - started)
     finally:
         runner.close()
+    batched_s, sequential_s = statistics.median(batched_times), statistics.median(sequential_times)
     (b_turns, b_tokens), (s_turns, s_tokens) = count(batched), count(sequential)
     label = f"[{model_name} {len(tasks)} tasks x G{group}, {max_new_tokens} new tokens]"
     print(f"{label} turns batched/sequential: {b_turns}/{s_turns}, "
           f"generated tokens: {b_tokens}/{s_tokens}")
     print(f"{label} batched {batched_s:.2f} s ({b_tokens / batched_s:.0f} tok/s), "
-          f"sequential {sequential_s:.2f} s ({s_tokens / sequential_s:.0f} tok/s)")
+          f"sequential {sequential_s:.2f} s ({s_tokens / sequential_s:.0f} tok/s); "
+          f"median of {repeats}, runs: {', '.join(f'{t:.2f}' for t in batched_times)} / "
+          f"{', '.join(f'{t:.2f}' for t in sequential_times)}")
     # Normalise by tokens so any difference in episode length cannot favour either mode.
     speedup = (sequential_s / max(s_tokens, 1)) / (batched_s / max(b_tokens, 1))
     print(f"{label} speedup {speedup:.2f}x")
@@ -188,15 +197,18 @@ def main() -> None:
     parser.add_argument("--generate-only-n", type=int, default=16,
                         help="Also time one batched generate of this many short prompts "
                         "(30 tokens) against single calls on the embedded model; 0 skips.")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch CPU threads (1: stable on a shared, busy CPU).")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="Timed runs per mode (alternating); figures are medians.")
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads(),
+                        help="torch CPU threads (default: torch's, one per core; 1 is "
+                        "steadier on a busy CPU).")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"{args.n} TextWorld easy episodes x {args.max_turns} turns, EOS disabled, "
           f"T={args.temperature}, torch threads={args.threads}")
     figures = {
         (group, tokens): compare(args.model, args.n, group, args.max_turns, tokens,
-                                 args.temperature)
+                                 args.temperature, args.repeats)
         for group in args.group_size
         for tokens in args.max_new_tokens
     }

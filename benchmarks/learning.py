@@ -15,7 +15,7 @@ finished run (``eval.json`` present) is reused, an unfinished one is restarted, 
 interrupted benchmark picks up where it stopped. The table is rewritten after every run.
 
     python benchmarks/learning.py [--methods grpo gigpo salt spa grpo-epo] [--seeds 3]
-                                  [--iterations 2] [--tasks 2] [--lr X] [--quick]
+                                  [--iterations 2] [--tasks 2] [--lr X] [--kl X] [--quick]
                                   [--threads 1]
                                   [--run-dir /tmp/agentrl-learning]
 """
@@ -59,7 +59,7 @@ class MethodResult:
 
 def run_one(
     method: str, seed: int, iterations: int, tasks: int, run_dir: Path, quick: bool,
-    lr: float | None = None,
+    lr: float | None = None, kl: float | None = None,
 ) -> tuple[dict, dict | None, float]:
     """Train + evaluate one (method, seed); return (eval.json, last metrics, minutes)."""
     from agentrl.train import train  # heavy import (torch, transformers) only when needed
@@ -68,6 +68,7 @@ def run_one(
     if method == WARM_START_ONLY:
         recipe, iterations = RECIPES / "grpo.yaml", 0
     name = f"{method}-it{iterations}-t{tasks}-s{seed}" + (f"-lr{lr:g}" if lr else "")
+    name += f"-kl{kl:g}" if kl and iterations else ""
     name += "-quick" if quick else ""
     folder = run_dir / name
     if (folder / "eval.json").exists():
@@ -78,6 +79,7 @@ def run_one(
                      f"logging.run_dir={run_dir}", f"trainer.tasks_per_iteration={tasks}"]
         overrides += ["eval.num_tasks=4"] if quick else []
         overrides += [f"optim.lr={lr}"] if lr else []
+        overrides += [f"algorithm.kl_coef={kl}"] if kl else []
         train(recipe, overrides)
     # Wall time of the run: from its recipe copy (written first) to its eval (written last).
     minutes = ((folder / "eval.json").stat().st_mtime
@@ -170,6 +172,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--tasks", type=int, default=2, help="Training tasks per iteration.")
     parser.add_argument("--lr", type=float, default=None,
                         help="RL learning rate (optim.lr); default: the recipes' value.")
+    parser.add_argument("--kl", type=float, default=None,
+                        help="KL coefficient to the warm-started policy (algorithm.kl_coef); "
+                        "default: the recipes' (none).")
     parser.add_argument("--quick", action="store_true",
                         help="Smoke run: 1 seed, 1 iteration of 1 task, 4 held-out tasks.")
     parser.add_argument("--threads", type=int, default=1,
@@ -190,7 +195,8 @@ def main() -> None:
     tasks, games = args.tasks, (4 if args.quick else 16)
     header = (f"Held-out success, TextWorld easy (max 3 turns), embedded SmolLM2-135M + LoRA r8, "
               f"SFT warm start (8 steps) then {args.iterations} RL iterations x {tasks} tasks x "
-              f"group 4 per run{'' if args.lr is None else f' at RL lr {args.lr:g}'} "
+              f"group 4 per run{'' if args.lr is None else f' at RL lr {args.lr:g}'}"
+              f"{'' if args.kl is None else f', KL {args.kl:g} to the warm-started policy'} "
               f"('sft': warm start only), {args.seeds} seeds, greedy eval on "
               f"{games} held-out games per seed.")
     results = [MethodResult(m) for m in args.methods]
@@ -200,7 +206,7 @@ def main() -> None:
             try:
                 evaluation, last, minutes = run_one(
                     result.method, seed, args.iterations, tasks, args.run_dir, args.quick,
-                    args.lr)
+                    args.lr, args.kl)
             except Exception as error:  # noqa: BLE001 - one failed run must not end the table
                 result.errors.append(f"seed {seed}: {type(error).__name__}: {error}")
                 print(f"[{result.method} seed {seed}] FAILED: {error}", flush=True)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import torch
+from safetensors.torch import load_file
 
 import agentrl.train
 from agentrl.core.env import Env
@@ -155,3 +156,17 @@ def test_a_run_killed_right_after_warm_start_resumes_without_it(tmp_path, monkey
     monkeypatch.setattr(agentrl.train, "warm_start", None)  # calling it would fail
     agentrl.train.train(toy_recipe(tmp_path, iterations=1))
     assert (run / "checkpoints" / "latest").read_text() == "iter-000001"
+
+
+@pytest.mark.slow
+def test_kl_reference_of_a_warm_started_run_is_the_fine_tuned_policy(tmp_path) -> None:
+    recipe = toy_recipe(tmp_path, iterations=0)
+    recipe["algorithm"] = {"kl_coef": 0.05}
+    run = agentrl.train.train(recipe)
+    checkpoint = run / "checkpoints" / "iter-000000"
+    trainer_state = torch.load(checkpoint / "trainer.pt", weights_only=False)["trainer"]
+    fine_tuned = load_file(checkpoint / "model" / "model.safetensors")  # the policy after SFT
+    reference = trainer_state["reference"]
+    assert fine_tuned and set(fine_tuned) <= set(reference)
+    for name, weights in fine_tuned.items():
+        torch.testing.assert_close(reference[name], weights)

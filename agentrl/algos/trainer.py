@@ -12,6 +12,8 @@ from __future__ import annotations
 import copy
 import inspect
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import torch
@@ -88,6 +90,9 @@ class Trainer:
         )
         self.entropy = make_entropy_regularizer(algorithm.entropy, **algorithm.entropy_options)
         self.reference = self._make_reference() if algorithm.kl_coef > 0 else None
+        # LoRA: the reference adapter weights once `anchor_reference` ran (None: adapter off)
+        self.reference_adapter: dict[str, torch.Tensor] | None = None
+        self.reference_anchored = False  # True once the reference is not the start model
         self.context = ShapingContext(policy=policy, state={}, iteration=0, progress=0.0, seed=seed)
         self.critic = None
         if algorithm.advantage == "gae":
@@ -97,11 +102,33 @@ class Trainer:
 
     def _make_reference(self) -> torch.nn.Module | None:
         """A frozen copy of the start policy; with LoRA the adapter is switched off instead."""
-        if hasattr(self.policy.model, "disable_adapter"):
+        if self._uses_lora:
             return None
         reference = copy.deepcopy(self.policy.model).eval()
         reference.requires_grad_(False)
         return reference
+
+    @property
+    def _uses_lora(self) -> bool:
+        return hasattr(self.policy.model, "disable_adapter")
+
+    def anchor_reference(self) -> None:
+        """Make the policy as it is now the KL reference: RL then stays close to where it
+        started (after a warm start: the fine-tuned policy, not the model before it).
+
+        Full models: a frozen copy. LoRA: a copy of the adapter weights (small), swapped in
+        to score the reference. No-op without a KL term.
+        """
+        if self.algorithm.kl_coef == 0:
+            return
+        if self._uses_lora:
+            self.reference_adapter = {
+                name: p.detach().clone()
+                for name, p in self.policy.model.named_parameters() if p.requires_grad
+            }
+        else:
+            self.reference = self._make_reference()
+        self.reference_anchored = True
 
     # -- stages 1 and 2 -----------------------------------------------------------------
 
@@ -201,6 +228,8 @@ class Trainer:
     ) -> dict[str, float]:
         prompts = [s.prompt_ids for s in micro]
         actions = [s.action_ids for s in micro]
+        # before the policy's forward pass: a LoRA reference swaps adapter weights in place
+        ref_logprobs = self._reference_logprobs(prompts, actions)
         scores = self.policy.score(prompts, actions, temperature=self.temperature)
         width = scores.logprobs.shape[1]
         old = torch.zeros_like(scores.logprobs)
@@ -210,7 +239,7 @@ class Trainer:
         terms = clipped_policy_terms(
             scores.logprobs, old, advantages,
             clip_low=self.algorithm.clip_low, clip_high=self.algorithm.clip_high,
-            ref_logprobs=self._reference_logprobs(prompts, actions),
+            ref_logprobs=ref_logprobs,
         )
         mask = scores.mask
         policy_loss = aggregate(terms.policy, mask, aggregation, normalizer)
@@ -242,14 +271,31 @@ class Trainer:
     ) -> torch.Tensor | None:
         if self.algorithm.kl_coef == 0:
             return None
-        if self.reference is None:  # LoRA: the base model is the reference
+        if self._uses_lora and self.reference_adapter is None:  # the base model is the reference
             with self.policy.model.disable_adapter():
+                return self.policy.score(prompts, actions, temperature=self.temperature).logprobs
+        if self._uses_lora:
+            with self._reference_adapter_swapped_in():
                 return self.policy.score(prompts, actions, temperature=self.temperature).logprobs
         model, self.policy.model = self.policy.model, self.reference
         try:
             return self.policy.score(prompts, actions, temperature=self.temperature).logprobs
         finally:
             self.policy.model = model
+
+    @contextmanager
+    def _reference_adapter_swapped_in(self) -> Iterator[None]:
+        assert self.reference_adapter is not None
+        parameters = dict(self.policy.model.named_parameters())
+        current = {name: parameters[name].detach().clone() for name in self.reference_adapter}
+        with torch.no_grad():
+            try:
+                for name, weights in self.reference_adapter.items():
+                    parameters[name].copy_(weights)
+                yield
+            finally:
+                for name, weights in current.items():
+                    parameters[name].copy_(weights)
 
     # -- checkpointing ------------------------------------------------------------------
 
@@ -261,6 +307,10 @@ class Trainer:
         for key, part in (("entropy", self.entropy), ("critic", self.critic)):
             if part is not None and hasattr(part, "state_dict"):
                 state[key] = part.state_dict()
+        if self.reference_adapter is not None:
+            state["reference_adapter"] = self.reference_adapter
+        elif self.reference is not None and self.reference_anchored:
+            state["reference"] = self.reference.state_dict()
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -268,6 +318,11 @@ class Trainer:
         for key, part in (("entropy", self.entropy), ("critic", self.critic)):
             if part is not None and key in state:
                 part.load_state_dict(state[key])
+        if self.algorithm.kl_coef > 0 and "reference_adapter" in state:
+            self.reference_adapter, self.reference_anchored = state["reference_adapter"], True
+        if self.reference is not None and "reference" in state:
+            self.reference.load_state_dict(state["reference"])
+            self.reference_anchored = True
         self.context.restored = {
             k.removeprefix("context/"): v for k, v in state.items() if k.startswith("context/")
         }

@@ -142,6 +142,60 @@ def test_kl_with_lora_uses_the_base_model_as_reference(base: HFPolicy) -> None:
     assert math.isfinite(metrics["loss/kl"]) and metrics["loss/kl"] >= 0.0
 
 
+def _reference_and_policy_logprobs(trainer: Trainer, batch: list[Trajectory]):
+    prompts = [turn.prompt_ids for t in batch for turn in t.turns]
+    actions = [turn.action_ids for t in batch for turn in t.turns]
+    with torch.no_grad():
+        policy = trainer.policy.score(prompts, actions).logprobs
+        return trainer._reference_logprobs(prompts, actions), policy
+
+
+def _nudge(parameters) -> None:  # noqa: ANN001 - a stand-in for a warm start
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for p in parameters:
+            p.add_(0.5 * torch.randn(p.shape, generator=generator))
+
+
+def test_anchored_reference_is_the_policy_at_anchoring_time(policy: HFPolicy) -> None:
+    batch = sampled_batch(policy, [1.0, 0.0], ["g", "g"])
+    trainer = Trainer(policy, AlgorithmOptions(kl_coef=0.1), OptimOptions(lr=1e-2))
+    _nudge(policy.trainable_parameters())
+    reference, current = _reference_and_policy_logprobs(trainer, batch)
+    assert not torch.allclose(reference, current, atol=1e-3)  # still the start model
+    trainer.anchor_reference()
+    reference, current = _reference_and_policy_logprobs(trainer, batch)
+    torch.testing.assert_close(reference, current)
+    state = trainer.state_dict()
+    assert "reference" in state
+    restored = Trainer(policy, AlgorithmOptions(kl_coef=0.1), OptimOptions(lr=1e-2))
+    restored.load_state_dict(state)
+    torch.testing.assert_close(_reference_and_policy_logprobs(restored, batch)[0], reference)
+
+
+@pytest.mark.slow
+def test_anchored_lora_reference_is_a_snapshot_of_the_adapter(base: HFPolicy) -> None:
+    policy = HFPolicy.from_name("tiny:llama", lora=LoraOptions(r=4, alpha=8))
+    batch = sampled_batch(base, [1.0, 0.0], ["g", "g"])
+    trainer = Trainer(policy, AlgorithmOptions(kl_coef=0.1),
+                      OptimOptions(lr=1e-2, ppo_epochs=2, minibatch_size=2, micro_batch_size=2))
+    _nudge(policy.trainable_parameters())  # the "warm-started" adapter
+    trainer.anchor_reference()
+    anchored, current = _reference_and_policy_logprobs(trainer, batch)
+    torch.testing.assert_close(anchored, current)
+    with policy.model.disable_adapter(), torch.no_grad():  # not the base model any more
+        base_logprobs = policy.score([t.prompt_ids for x in batch for t in x.turns],
+                                     [t.action_ids for x in batch for t in x.turns]).logprobs
+    assert not torch.allclose(anchored, base_logprobs, atol=1e-3)
+    trainer.update(batch)
+    reference, moved = _reference_and_policy_logprobs(trainer, batch)
+    torch.testing.assert_close(reference, anchored)  # the snapshot, not the updated adapter
+    assert not torch.allclose(moved, anchored, atol=1e-4)  # the policy moved and kept its weights
+    restored = Trainer(policy, AlgorithmOptions(kl_coef=0.1), OptimOptions(lr=1e-2))
+    restored.load_state_dict(trainer.state_dict())
+    torch.testing.assert_close(_reference_and_policy_logprobs(restored, batch)[0], anchored)
+
+
 @pytest.mark.parametrize("entropy", ["plain", "epo"])
 def test_entropy_terms_run(policy: HFPolicy, entropy: str) -> None:
     batch = sampled_batch(policy, [1.0, 0.0], ["g", "g"])
