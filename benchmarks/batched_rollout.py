@@ -17,8 +17,8 @@ Two batch shapes are timed: 16 different tasks (one rollout each), and the shape
 uses, 4 tasks x a group of 4 rollouts (`RolloutRunner.run(tasks, group_size=4)`), whose
 identical first prompts the policy prefills once. Both at several reply lengths: on a CPU a
 prompt's prefill (~300 tokens here) costs the same per row batched or not, so the gain
-grows with the share of decoding. The machine's other load hits both modes; rerun to
-gauge the noise.
+grows with the share of decoding. Each mode runs ``--repeats`` times, alternating, and the
+medians are compared, so a burst of other load on the machine hits both modes alike.
 
     python benchmarks/batched_rollout.py [--n 16] [--max-turns 3] [--max-new-tokens 16 64]
                                          [--group-size 1 4] [--temperature 1.0]
