@@ -118,4 +118,5 @@ def report(run_dir: Annotated[Path, typer.Argument(help="Run folder.")]) -> None
 
 
 def main() -> None:  # pragma: no cover - console entry
+    """Console entry point of the ``agentrl`` command."""
     app(prog_name="agentrl")

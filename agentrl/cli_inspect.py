@@ -19,6 +19,11 @@ def _trajectory_file(path: Path) -> Path:
 
 
 def show_trajectory(path: Path, index: int) -> None:
+    """Print trajectory ``index`` (modulo their count) of ``path`` turn by turn.
+
+    ``path`` is a JSONL file or a run folder holding samples.jsonl, rollouts.jsonl or
+    eval_trajectories.jsonl; `typer.BadParameter` if there is none or it is empty.
+    """
     source = _trajectory_file(path)
     trajectories = list(read_trajectories(source))
     if not trajectories:

@@ -8,6 +8,11 @@ from agentrl.core.registry import make
 
 
 def play_in_terminal(env_id: str, *, split: str, task_index: int, seed: int) -> None:
+    """Play task ``task_index`` (modulo the split's size) of env ``env_id`` from stdin.
+
+    Stops when the episode ends, on 'quit' / 'exit' or at end of input; closes the env.
+    `typer.BadParameter` if ``split`` has no tasks.
+    """
     env = make(env_id)
     try:
         tasks = env.tasks(split)

@@ -25,6 +25,8 @@ class _Section(BaseModel):
 
 
 class EnvOptions(_Section):
+    """The ``env`` section: which environment to train on, its arguments and executor."""
+
     id: str = Field(default="textworld", description="Registered env id or 'module:Class'.")
     kwargs: dict[str, Any] = Field(default_factory=dict, description="Passed to make(id, ...).")
     train_split: str = Field(default="train", description="Split the policy trains on.")
@@ -34,6 +36,8 @@ class EnvOptions(_Section):
 
 
 class PolicyOptions(_Section):
+    """The ``policy`` section: model, device, dtype, LoRA and generation batching."""
+
     model: str = Field(
         default=DEFAULT_MODEL, description="HF id, local path, embedded:… or tiny:…."
     )
@@ -50,6 +54,8 @@ class PolicyOptions(_Section):
 
 
 class TrainerOptions(_Section):
+    """The ``trainer`` section: iterations, tasks per iteration, checkpoint / eval cadence."""
+
     iterations: int = Field(default=2, ge=0, description="Rollout + update rounds.")
     tasks_per_iteration: int = Field(default=4, ge=1, description="Tasks per batch (× group).")
     checkpoint_every: int = Field(default=1, ge=1, description="Iterations between checkpoints.")
@@ -60,6 +66,8 @@ class TrainerOptions(_Section):
 
 
 class EvalOptions(_Section):
+    """The ``eval`` section: split, number of tasks and episodes, decoding."""
+
     split: str = Field(default="heldout", description="Split evaluated on.")
     num_tasks: int = Field(default=8, ge=1, description="Tasks evaluated (first N of the split).")
     episodes_per_task: int = Field(default=1, ge=1)
@@ -68,6 +76,8 @@ class EvalOptions(_Section):
 
 
 class LoggingOptions(_Section):
+    """The ``logging`` section: run folder, TensorBoard, W&B and progress bars."""
+
     run_dir: str = Field(default="runs", description="Runs are written to <run_dir>/<name>/.")
     tensorboard: bool = Field(default=True, description="Also write TensorBoard events.")
     wandb: bool = Field(default=False, description="Also log to Weights & Biases.")

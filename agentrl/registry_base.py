@@ -9,6 +9,8 @@ T = TypeVar("T")
 
 
 class UnknownNameError(KeyError):
+    """A name is not registered; the message lists the registered ones."""
+
     def __str__(self) -> str:
         return str(self.args[0])
 
@@ -21,6 +23,7 @@ class Registry(Generic[T]):
         self._items: dict[str, T] = {}
 
     def register(self, name: str) -> Callable[[T], T]:
+        """Decorator: register the decorated object under ``name`` (replacing any) and return it."""
         def decorator(item: T) -> T:
             self._items[name] = item
             return item
@@ -28,6 +31,7 @@ class Registry(Generic[T]):
         return decorator
 
     def get(self, name: str) -> T:
+        """The object registered as ``name``; `UnknownNameError` if there is none."""
         if name not in self._items:
             raise UnknownNameError(
                 f"{self.kind} {name!r} is not registered; registered: {', '.join(self.names())}"
@@ -35,6 +39,7 @@ class Registry(Generic[T]):
         return self._items[name]
 
     def names(self) -> list[str]:
+        """The registered names, sorted."""
         return sorted(self._items)
 
     def __contains__(self, name: object) -> bool:

@@ -29,6 +29,7 @@ from agentrl.warm_start import warm_start
 
 
 def load_policy(recipe: Recipe) -> HFPolicy:
+    """The recipe's policy, loaded as ``recipe.policy`` says (sets torch's CPU threads if given)."""
     if recipe.policy.cpu_threads:
         torch.set_num_threads(recipe.policy.cpu_threads)
     return HFPolicy.from_name(

@@ -115,6 +115,7 @@ class BwrapSandbox(HostDirSandbox):
         return args
 
     def exec(self, cmd: str, timeout: float | None = None) -> ExecResult:
+        """Run ``cmd`` with ``/bin/sh -c`` inside bubblewrap, under the sandbox's limits."""
         self._check_open()
         limits = self.limits
         try:
@@ -129,5 +130,6 @@ class BwrapSandbox(HostDirSandbox):
             raise SandboxError(f"bwrap failed to start: {error}") from error
 
     def reset(self) -> None:
+        """Empty the workdir, as `HostDirSandbox.reset`, and rebuild the bwrap command prefix."""
         super().reset()
         self._prefix = self._bwrap_prefix()

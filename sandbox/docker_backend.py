@@ -151,6 +151,10 @@ class DockerSandbox(HostDirSandbox):
         )
 
     def exec(self, cmd: str, timeout: float | None = None) -> ExecResult:
+        """Run ``cmd`` with ``/bin/sh -c`` in the container as the sandbox user.
+
+        On timeout or output overflow every sandbox-user process is killed.
+        """
         self._check_open()
         timeout = self.limits.wall_time_s if timeout is None else timeout
         start = time.monotonic()
@@ -192,11 +196,13 @@ class DockerSandbox(HostDirSandbox):
             raise SandboxError(f"cannot stop processes in the docker sandbox: {error}") from error
 
     def reset(self) -> None:
+        """Kill the sandbox user's processes and empty the workdir."""
         self._check_open()
         self._kill_user_processes()
         super().reset()
 
     def close(self) -> None:
+        """Remove the container (and its volumes), then the host workdir. Safe to repeat."""
         if self.closed:
             return
         try:

@@ -21,6 +21,7 @@ def sandbox_root() -> Path:
 
 
 def pid_alive(pid: int) -> bool:
+    """Whether a process with id ``pid`` exists (it may belong to another user)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -78,10 +79,15 @@ class HostDirSandbox(Sandbox):
             os.chown(path, self.owner_uid, self.owner_uid, follow_symlinks=False)
 
     def read_file(self, path: str) -> str:
+        """Text of the workdir file ``path``; undecodable bytes become U+FFFD."""
         self._check_open()
         return host_path_inside(self.host_workdir, path).read_text(errors="replace")
 
     def write_file(self, path: str, content: str) -> None:
+        """Write ``content`` to the workdir file ``path``, creating parent folders.
+
+        What is created is owned by ``owner_uid`` when set; `SandboxError` on failure.
+        """
         self._check_open()
         target = host_path_inside(self.host_workdir, path)
         try:
@@ -94,6 +100,7 @@ class HostDirSandbox(Sandbox):
             self._chown(item)
 
     def list_files(self) -> list[str]:
+        """Workdir-relative paths of every regular file, sorted; symlinks are skipped."""
         self._check_open()
         found = []
         for folder, _, files in os.walk(self.host_workdir):  # symlinks are not followed
@@ -105,6 +112,10 @@ class HostDirSandbox(Sandbox):
         return sorted(found)
 
     def upload(self, source: Path) -> None:
+        """Copy the contents of the host folder ``source`` into the workdir.
+
+        Everything copied is owned by ``owner_uid`` when set; `SandboxError` on failure.
+        """
         self._check_open()
         try:
             shutil.copytree(source, self.host_workdir, dirs_exist_ok=True, symlinks=True)
@@ -117,6 +128,10 @@ class HostDirSandbox(Sandbox):
                     self._chown(Path(folder) / name)
 
     def reset(self) -> None:
+        """Empty the workdir, keeping the folder itself (a bind mount may refer to it).
+
+        `SandboxError` if something cannot be removed.
+        """
         self._check_open()
         # Empty the folder but keep it: a container's bind mount refers to this very inode.
         for child in list(self.host_workdir.iterdir()):
@@ -128,6 +143,7 @@ class HostDirSandbox(Sandbox):
             raise SandboxError(f"cannot empty the sandbox workdir {self.host_workdir}")
 
     def close(self) -> None:
+        """Remove the sandbox's host folder. Safe to repeat."""
         if self.closed:
             return
         self.closed = True

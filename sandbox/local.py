@@ -33,6 +33,7 @@ class LocalSandbox(HostDirSandbox):
         super().__init__(limits or Limits())
 
     def exec(self, cmd: str, timeout: float | None = None) -> ExecResult:
+        """Run ``cmd`` with ``/bin/sh -c`` in the workdir, under rlimits only (no isolation)."""
         self._check_open()
         limits = self.limits
         env = {

@@ -44,16 +44,19 @@ def get_advantage(name: str) -> AdvantageFn:
 
 
 def list_advantages() -> list[str]:
+    """Names of the registered advantage estimators, sorted."""
     _load_builtins()
     return ADVANTAGES.names()
 
 
 def get_shaping(name: str) -> ShapingFn:
+    """The shaping registered as ``name``; `UnknownNameError` if there is none."""
     _load_builtins()
     return SHAPINGS.get(name)
 
 
 def list_shapings() -> list[str]:
+    """Names of the registered reward shapings, sorted."""
     _load_builtins()
     return SHAPINGS.names()
 

@@ -86,6 +86,7 @@ class Episode:
 
     @property
     def ended(self) -> bool:
+        """Whether the last recorded step terminated or truncated the episode."""
         last = self.steps[-1] if self.steps else None
         return isinstance(last, StepResult) and (last.terminated or last.truncated)
 

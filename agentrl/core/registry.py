@@ -33,6 +33,8 @@ _BUILTIN_FAMILIES = {
 
 @dataclass
 class EnvEntry:
+    """A registered env: its id, its entry point and the keyword defaults `make` passes."""
+
     id: str
     entry_point: str | Callable[..., Env]
     defaults: dict[str, Any] = field(default_factory=dict)
@@ -43,6 +45,8 @@ _discovered = False
 
 
 class UnknownEnvError(KeyError):
+    """`make` was asked for an env id that is not registered; the message lists those that are."""
+
     def __str__(self) -> str:  # KeyError quotes its message; keep it readable
         return str(self.args[0])
 

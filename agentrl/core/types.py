@@ -123,4 +123,5 @@ class Trajectory(_Model):
 
     @property
     def total_reward(self) -> float:
+        """Sum of the per-turn rewards."""
         return sum(turn.reward for turn in self.turns)

@@ -80,10 +80,12 @@ class HFPolicy:
 
     @property
     def device(self) -> torch.device:
+        """The device the model's parameters are on."""
         return next(self.model.parameters()).device
 
     @property
     def eos_ids(self) -> set[int]:
+        """Token ids that end a reply: the generation config's and the tokenizer's EOS."""
         ids = self.model.generation_config.eos_token_id
         ids = ids if isinstance(ids, list) else [ids]
         return {i for i in [*ids, self.tokenizer.eos_token_id] if i is not None}
@@ -201,6 +203,7 @@ class HFPolicy:
         return output.hidden_states[-1][:, -1].float()
 
     def trainable_parameters(self) -> Iterator[torch.nn.Parameter]:
+        """The model's parameters that require gradients (only the adapter's under LoRA)."""
         return (p for p in self.model.parameters() if p.requires_grad)
 
     def save(self, path: str | Path) -> None:

@@ -20,6 +20,11 @@ class ReservedLayer(DynamicLayer):
     def update(
         self, key_states: torch.Tensor, value_states: torch.Tensor, *args: object, **kwargs: object
     ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Write the new keys / values in place after the cached ones; return the whole cache.
+
+        The buffers are reallocated, with ``headroom`` spare positions, when full or when the
+        keys no longer view them (a batch reshuffle replaced them).
+        """
         if not self.is_initialized:
             self.lazy_initialization(key_states, value_states)
         length = self.get_seq_length()

@@ -92,15 +92,19 @@ class ProcessEnv(Env):
         return result
 
     def reset(self, task: Task | None = None, *, seed: int | None = None) -> Observation:
+        """`Env.reset` in the env's process (started first if it is not running)."""
         return self._call("reset", task, seed=seed)
 
     def step(self, action: str) -> StepResult:
+        """`Env.step` in the env's process; `EnvError` if it fails, dies or times out."""
         return self._call("step", action)
 
     def tasks(self, split: str) -> Sequence[Task]:
+        """`Env.tasks` in the env's process, as a list."""
         return self._call("tasks", split)
 
     def close(self) -> None:
+        """Close the env in its process, then end the process (killed if it does not exit)."""
         if self._process is not None and self._process.is_alive():
             try:
                 self._call("close")

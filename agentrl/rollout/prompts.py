@@ -44,6 +44,7 @@ class PromptOptions(BaseModel):
 
 
 def system_message(spec: EnvSpec, options: PromptOptions) -> str:
+    """``options.system_prompt`` if set, else the env's description and its reply format."""
     if options.system_prompt is not None:
         return options.system_prompt
     reply_format = TOOL_FORMAT if spec.action_format == "tool_call" else REACT_FORMAT
@@ -51,6 +52,7 @@ def system_message(spec: EnvSpec, options: PromptOptions) -> str:
 
 
 def observation_message(observation: Observation, options: PromptOptions) -> str:
+    """The observation's text, plus its admissible actions when ``options.show_actions``."""
     text = observation.text
     actions = observation.available_actions
     if options.show_actions and actions:

@@ -107,6 +107,7 @@ class RolloutRunner:
         return [e.trajectory for e in episodes]
 
     def close(self) -> None:
+        """Close the runner's envs and shut down its thread pool without waiting for it."""
         for env in self._envs:
             if env is not None:
                 env.close()

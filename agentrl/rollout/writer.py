@@ -25,6 +25,7 @@ class TrajectoryWriter:
             self._file.flush()
 
     def close(self) -> None:
+        """Close the file."""
         self._file.close()
 
 

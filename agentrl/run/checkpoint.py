@@ -56,6 +56,7 @@ def save_checkpoint(run_dir: Path, policy: HFPolicy, trainer: Trainer, iteration
 
 
 def latest_checkpoint(run_dir: Path) -> Path | None:
+    """The run's latest complete checkpoint folder, or None when there is none."""
     pointer = run_dir / "checkpoints" / "latest"
     if not pointer.exists():
         return None

@@ -59,6 +59,7 @@ class MetricsLogger:
                                             dir=str(run_dir))
 
     def log(self, iteration: int, metrics: dict[str, float]) -> None:
+        """Record ``metrics`` of ``iteration``; values that are not finite numbers are dropped."""
         clean = {
             k: v for k, v in metrics.items() if isinstance(v, int | float) and math.isfinite(v)
         }
@@ -72,6 +73,7 @@ class MetricsLogger:
             self._wandb.log(clean, step=iteration)
 
     def close(self) -> None:
+        """Close the TensorBoard writer and finish the W&B run, where enabled."""
         if self._tb is not None:
             self._tb.close()
         if self._wandb is not None:

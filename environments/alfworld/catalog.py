@@ -80,10 +80,12 @@ class Room:
 
     @property
     def floor_plan(self) -> str:
+        """ALFRED's scene name, e.g. 'FloorPlan12'."""
         return f"FloorPlan{self.scene_num}"
 
     @property
     def receptacle_types(self) -> frozenset[str]:
+        """The distinct types of the room's receptacles."""
         return frozenset(r.type for r in self.receptacles)
 
 
@@ -128,6 +130,7 @@ def has_affordance(object_type: str, affordance: str) -> bool:
 
 
 def is_openable(recep_type: str) -> bool:
+    """Whether ALFRED's receptacles of type ``recep_type`` open and close."""
     return recep_type in alfred_constants.OPENABLE_CLASS_SET
 
 

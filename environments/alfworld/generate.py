@@ -65,6 +65,7 @@ class TaskSpec:
 
     @property
     def pddl_params(self) -> dict[str, object]:
+        """The task's ``pddl_params`` as in ALFWorld's traj_data.json."""
         return {
             "object_target": self.object_target,
             "parent_target": self.parent_target,

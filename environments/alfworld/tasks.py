@@ -32,6 +32,7 @@ def generated_root() -> Path:
 
 
 def spec_to_task(spec: TaskSpec) -> Task:
+    """The `Task` of a generated ``spec``; its metadata keep the spec and PDDL parameters."""
     return Task(
         id=f"{spec.split}/{spec.index:05d}-{spec.folder}",
         env_id="alfworld",

@@ -109,6 +109,7 @@ class SweEnv(Env):
         return self._instances
 
     def tasks(self, split: str) -> Sequence[Task]:
+        """The instances of ``split`` as tasks; `ValueError` for an unknown split."""
         if split not in self.spec.splits:
             raise ValueError(f"unknown split {split!r}; splits: {', '.join(self.spec.splits)}")
         return [
@@ -119,6 +120,10 @@ class SweEnv(Env):
 
     # -- episode -------------------------------------------------------------------------
     def reset(self, task: Task | None = None, *, seed: int | None = None) -> Observation:
+        """Copy the task's repository into a fresh sandbox; the observation lists its files.
+
+        With no ``task``, a train task is chosen by ``seed``.
+        """
         if task is None:
             train = self.tasks("train")
             if not train:
@@ -146,6 +151,10 @@ class SweEnv(Env):
         return self._sandbox
 
     def step(self, action: str) -> StepResult:
+        """Run one tool action, or grade the patch on ``submit``.
+
+        `RuntimeError` before `reset` or after the episode ended.
+        """
         if self._task is None or self._done or self._sandbox is None:
             raise RuntimeError("step() called before reset() or after the episode ended")
         self._turn += 1
@@ -254,6 +263,7 @@ class SweEnv(Env):
         return oracle_actions(task, tool_calls=self.tool_calls)
 
     def close(self) -> None:
+        """Give the sandbox back to the pool, or close it when there is no pool."""
         sandbox, self._sandbox = self._sandbox, None
         if sandbox is None:
             return

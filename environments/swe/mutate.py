@@ -34,10 +34,12 @@ class Mutation:
     after: str
 
     def to_dict(self) -> dict[str, Any]:
+        """The mutation's fields as a JSON-serialisable dict."""
         return asdict(self)
 
     @property
     def key(self) -> str:
+        """A readable identifier, ``file:line:col:before->after``."""
         return f"{self.file}:{self.line}:{self.col}:{self.before}->{self.after}"
 
 

@@ -16,6 +16,8 @@ ACTIONS = ("left", "right")
 
 
 class CorridorEnv(Env):
+    """Walk 'right' from cell 0 to the exit; see the module docstring."""
+
     def __init__(self, max_turns: int = 8, tasks_per_split: int = 8) -> None:
         self.spec = EnvSpec(
             id="toy/corridor",
@@ -29,6 +31,7 @@ class CorridorEnv(Env):
         self._done = True
 
     def tasks(self, split: str) -> Sequence[Task]:
+        """``tasks_per_split`` tasks of ``split``, with exits 1 to 3 cells away."""
         if split not in self.spec.splits:
             raise ValueError(f"unknown split {split!r}; splits: {', '.join(self.spec.splits)}")
         return [
@@ -43,6 +46,7 @@ class CorridorEnv(Env):
         ]
 
     def reset(self, task: Task | None = None, *, seed: int | None = None) -> Observation:
+        """Start ``task`` at cell 0 (a train task chosen by ``seed`` when None)."""
         if task is None:
             train = self.tasks("train")
             task = train[(seed or 0) % len(train)]
@@ -53,6 +57,7 @@ class CorridorEnv(Env):
         return self._observation(f"{task.instruction} You are at cell 0.")
 
     def step(self, action: str) -> StepResult:
+        """Move 'left' or 'right'; anything else is an invalid action that wastes a turn."""
         if self._task is None or self._done:
             raise RuntimeError("step() called before reset() or after the episode ended")
         self._turn += 1

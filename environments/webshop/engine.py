@@ -42,6 +42,7 @@ class Element:
 
     @property
     def clickable(self) -> bool:
+        """Whether the agent can click the element (buttons, links, options)."""
         return self.kind in ("button", "link", "option")
 
 
@@ -61,6 +62,7 @@ class Session:
 
     @property
     def done(self) -> bool:
+        """Whether the shopper has bought an item (the episode is over)."""
         return self.page == "done"
 
 

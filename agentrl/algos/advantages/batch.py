@@ -93,6 +93,7 @@ class TurnBatch:
 
     @property
     def n_turns(self) -> int:
+        """Number of turns over all rows (the length of the flat per-turn arrays)."""
         return int(self.lengths.sum())
 
     @cached_property
