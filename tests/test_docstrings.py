@@ -16,13 +16,6 @@ ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = ("agentrl", "environments", "rewards", "sandbox")
 EXCLUDED = (Path("environments") / "swe" / "projects",)
 
-# ``path name`` of names still waiting for a docstring in a file that another change is
-# editing. Document them there, then drop them here (the last test insists on it).
-PENDING = {
-    "agentrl/algos/trainer.py Trainer.state_dict",
-    "agentrl/algos/trainer.py Trainer.load_state_dict",
-}
-
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
@@ -82,17 +75,7 @@ def test_sources_found():
 
 
 def test_every_public_name_has_a_docstring():
-    missing = [
-        f"{path}:{line} {name}"
-        for path, line, name in _all_missing()
-        if f"{path} {name}" not in PENDING
-    ]
+    missing = [f"{path}:{line} {name}" for path, line, name in _all_missing()]
     assert not missing, f"{len(missing)} public name(s) without a docstring:\n" + "\n".join(
         missing
     )
-
-
-def test_pending_names_still_lack_a_docstring():
-    still_missing = {f"{path} {name}" for path, _, name in _all_missing()}
-    documented = sorted(PENDING - still_missing)
-    assert not documented, "documented now; remove from PENDING:\n" + "\n".join(documented)

@@ -300,6 +300,8 @@ class Trainer:
     # -- checkpointing ------------------------------------------------------------------
 
     def state_dict(self) -> dict[str, Any]:
+        """What a checkpoint keeps: optimizer, shaping state, entropy / critic state and an
+        anchored KL reference."""
         state: dict[str, Any] = {"optimizer": self.optimizer.state_dict()}
         for key, value in self.context.state.items():
             if hasattr(value, "state_dict"):
@@ -314,6 +316,7 @@ class Trainer:
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what `state_dict` saved."""
         self.optimizer.load_state_dict(state["optimizer"])
         for key, part in (("entropy", self.entropy), ("critic", self.critic)):
             if part is not None and key in state:

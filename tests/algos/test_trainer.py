@@ -131,12 +131,18 @@ def test_kl_to_a_frozen_reference_copy(policy: HFPolicy) -> None:
     assert not any(p.requires_grad for p in trainer.reference.parameters())
 
 
-@pytest.mark.slow
-def test_kl_with_lora_uses_the_base_model_as_reference(base: HFPolicy) -> None:
+def lora_trainer(base: HFPolicy, epochs: int) -> tuple[HFPolicy, list[Trajectory], Trainer]:
+    """A LoRA policy, a batch sampled by ``base``, and a trainer with a KL term."""
     policy = HFPolicy.from_name("tiny:llama", lora=LoraOptions(r=4, alpha=8))
     batch = sampled_batch(base, [1.0, 0.0], ["g", "g"])
-    trainer = Trainer(policy, AlgorithmOptions(kl_coef=0.1),
-                      OptimOptions(lr=1e-2, ppo_epochs=3, minibatch_size=2, micro_batch_size=2))
+    trainer = Trainer(policy, AlgorithmOptions(kl_coef=0.1), OptimOptions(
+        lr=1e-2, ppo_epochs=epochs, minibatch_size=2, micro_batch_size=2))
+    return policy, batch, trainer
+
+
+@pytest.mark.slow
+def test_kl_with_lora_uses_the_base_model_as_reference(base: HFPolicy) -> None:
+    _, batch, trainer = lora_trainer(base, epochs=3)
     assert trainer.reference is None
     metrics = trainer.update(batch)
     assert math.isfinite(metrics["loss/kl"]) and metrics["loss/kl"] >= 0.0
@@ -175,10 +181,7 @@ def test_anchored_reference_is_the_policy_at_anchoring_time(policy: HFPolicy) ->
 
 @pytest.mark.slow
 def test_anchored_lora_reference_is_a_snapshot_of_the_adapter(base: HFPolicy) -> None:
-    policy = HFPolicy.from_name("tiny:llama", lora=LoraOptions(r=4, alpha=8))
-    batch = sampled_batch(base, [1.0, 0.0], ["g", "g"])
-    trainer = Trainer(policy, AlgorithmOptions(kl_coef=0.1),
-                      OptimOptions(lr=1e-2, ppo_epochs=2, minibatch_size=2, micro_batch_size=2))
+    policy, batch, trainer = lora_trainer(base, epochs=2)
     _nudge(policy.trainable_parameters())  # the "warm-started" adapter
     trainer.anchor_reference()
     anchored, current = _reference_and_policy_logprobs(trainer, batch)
