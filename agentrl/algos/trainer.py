@@ -160,6 +160,7 @@ class Trainer:
     ) -> dict[str, float]:
         """One training step on a batch; returns the step's metrics."""
         self.context.iteration, self.context.progress = iteration, progress
+        self.policy.prefix_store.clear()  # rollout caches go stale with the first step
         shaped = self.assign_credit(trajectories)
         advantages = [[turn.advantage or 0.0 for turn in t.turns] for t in shaped]
         samples = turn_samples(shaped, advantages)

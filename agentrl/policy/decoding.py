@@ -1,6 +1,6 @@
 """Batched autoregressive decoding for the HF backend, tuned for multi-turn rollouts.
 
-Four things make it faster than ``model.generate`` for our batches, without changing what
+Five things make it faster than ``model.generate`` for our batches, without changing what
 is sampled from:
 
 - **Shared-prefix prefill.** The prompts of one rollout turn start with the same tokens
@@ -17,6 +17,9 @@ is sampled from:
   see `agentrl.policy.sampling`.
 - **In-place KV cache.** Appending a token writes into reserved room instead of copying
   the whole cache (`agentrl.policy.kv_cache`).
+- **Caches kept between calls.** A prompt that extends the previous call's prompt and
+  reply (the next turn with the full history) reuses that row's keys / values and is
+  prefilled only from where they end (`agentrl.policy.prefix_store`).
 
 Log-probs are those of the untruncated distribution at the temperature (``logits / T``),
 the quantity the trainer recomputes; top-k / top-p only restrict which tokens are drawn.
@@ -31,6 +34,13 @@ from transformers import DynamicCache, PreTrainedModel
 
 from agentrl.policy.base import SamplingParams
 from agentrl.policy.kv_cache import new_cache
+from agentrl.policy.prefix_store import (
+    MIN_REUSED_TOKENS,
+    CachedRows,
+    Reuse,
+    gather_reused,
+    plan_reuse,
+)
 from agentrl.policy.sampling import sample_next
 
 MIN_SHARED_PREFIX = 8  # shorter shared prefixes are not worth a separate forward pass
@@ -71,32 +81,41 @@ def decode(
     pad_id: int,
     eos_ids: set[int],
     generator: torch.Generator | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Sample up to ``max_new_tokens`` after each prompt; return (tokens, log-probs) [B, T].
+    kept: Sequence[CachedRows] = (),
+) -> tuple[torch.Tensor, torch.Tensor, CachedRows | None]:
+    """Sample up to ``max_new_tokens`` after each prompt; return (tokens, log-probs) [B, T]
+    and this call's rows to keep for the next call (see `agentrl.policy.prefix_store`).
 
-    Identical prompts (the G rollouts of a group on their first turn) are prefilled once.
-    Rows that end (an ``eos_ids`` token, kept) are padded with ``pad_id`` afterwards;
-    decoding stops when every row has ended. T ≤ ``sampling.max_new_tokens``.
+    Identical prompts (the G rollouts of a group on their first turn) are prefilled once;
+    prompts that extend a row of ``kept`` reuse its cached keys / values. Rows that end (an
+    ``eos_ids`` token, kept) are padded with ``pad_id`` afterwards; decoding stops when
+    every row has ended. T ≤ ``sampling.max_new_tokens``.
     """
     device = next(model.parameters()).device
     distinct: dict[tuple[int, ...], int] = {}
     rows = torch.tensor([distinct.setdefault(tuple(p), len(distinct)) for p in prompts])
-    cache = new_cache(model)
-    logits, mask, next_position = _prefill(model, list(distinct), cache, pad_id, device)
+    unique = list(distinct)
+    plan = _worth_reusing(unique, kept)
+    if plan is not None:
+        cache, logits, mask, next_position = _prefill_reusing(model, unique, plan, pad_id, device)
+    else:
+        cache, logits, mask, next_position = _prefill(model, unique, pad_id, device)
     if len(distinct) < len(prompts):
         rows = rows.to(device)
         cache.batch_select_indices(rows)
         logits, mask, next_position = logits[rows], mask[rows], next_position[rows]
     stop = torch.tensor(sorted(eos_ids), dtype=torch.long, device=device)
-    ended = torch.zeros(len(prompts), dtype=torch.bool, device=device)
+    limit = sampling.max_new_tokens
+    ended_at = torch.full((len(prompts),), limit, dtype=torch.long, device=device)
     tokens, logprobs = [], []
-    for step in range(sampling.max_new_tokens):
+    for step in range(limit):
         token, logprob = sample_next(logits, sampling, generator)
+        ended = ended_at < limit
         token = token.masked_fill(ended, pad_id)
         tokens.append(token)
         logprobs.append(logprob)
-        ended |= torch.isin(token, stop)
-        if bool(ended.all()) or step == sampling.max_new_tokens - 1:
+        ended_at = torch.where(~ended & torch.isin(token, stop), step + 1, ended_at)
+        if bool((ended_at < limit).all()) or step == limit - 1:
             break
         mask = torch.cat([mask, mask.new_ones(len(prompts), 1)], dim=1)
         logits = model(
@@ -104,22 +123,36 @@ def decode(
             past_key_values=cache, use_cache=True,
         ).logits[:, -1]
         next_position = next_position + 1
-    return torch.stack(tokens, 1).cpu(), torch.stack(logprobs, 1).cpu()
+    sampled = torch.stack(tokens, 1)
+    ended_at = ended_at.clamp(max=len(tokens))
+    rows_kept = CachedRows.from_decode(cache, prompts, sampled, mask, ended_at)
+    return sampled.cpu(), torch.stack(logprobs, 1).cpu(), rows_kept
+
+
+def _worth_reusing(
+    prompts: list[tuple[int, ...]], kept: Sequence[CachedRows]
+) -> list[Reuse] | None:
+    """The reuse plan when kept caches save more than the shared-prefix prefill would."""
+    if not kept:
+        return None
+    plan = plan_reuse(prompts, kept)
+    shared = shared_prefix_length(prompts) if len(prompts) > 1 else 0
+    reused = sum(step.length for step in plan) / len(plan)
+    return plan if reused >= shared + MIN_REUSED_TOKENS else None
 
 
 def _prefill(
     model: PreTrainedModel,
     prompts: Sequence[Sequence[int]],
-    cache: DynamicCache,
     pad_id: int,
     device: torch.device,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Run ``prompts`` into ``cache``; return (last logits, attention mask, next positions).
-
-    Shapes: [B, V], [B, cached length], [B, 1]. A prefix shared by every prompt goes
-    through the model once and is repeated over the batch.
+) -> tuple[DynamicCache, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Run ``prompts`` into a new cache; return it with (last logits, attention mask, next
+    positions), shaped [B, V], [B, cached length], [B, 1]. A prefix shared by every
+    prompt goes through the model once and is repeated over the batch.
     """
     batch = len(prompts)
+    cache = new_cache(model)
     shared = shared_prefix_length(prompts) if batch > 1 else 0
     if shared >= MIN_SHARED_PREFIX:
         prefix = torch.tensor([prompts[0][:shared]], device=device)
@@ -134,4 +167,33 @@ def _prefill(
         input_ids=ids, attention_mask=mask, position_ids=shared + positions_from_mask(suffix_mask),
         past_key_values=cache, use_cache=True, logits_to_keep=1,
     ).logits[:, -1]
-    return logits, mask, (shared + suffix_mask.sum(-1)).unsqueeze(-1)
+    return cache, logits, mask, (shared + suffix_mask.sum(-1)).unsqueeze(-1)
+
+
+def _prefill_reusing(
+    model: PreTrainedModel,
+    prompts: Sequence[Sequence[int]],
+    plan: Sequence[Reuse],
+    pad_id: int,
+    device: torch.device,
+) -> tuple[DynamicCache, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Like `_prefill`, starting from each row's reused cached positions.
+
+    Row layout: ``[left padding][reused][left padding][own new tokens]``; the mask hides
+    both paddings and position ids continue from each row's reused length.
+    """
+    cache = new_cache(model)
+    gather_reused(plan, cache)
+    width = max(step.length for step in plan)
+    reused = torch.tensor([step.length for step in plan], device=device)
+    reused_mask = (torch.arange(width, device=device) >= width - reused[:, None]).long()
+    ids, suffix_mask = left_pad([p[step.length :] for p, step in zip(prompts, plan, strict=True)],
+                                pad_id)
+    ids, suffix_mask = ids.to(device), suffix_mask.to(device)
+    mask = torch.cat([reused_mask, suffix_mask], dim=1)
+    logits = model(
+        input_ids=ids, attention_mask=mask,
+        position_ids=reused[:, None] + positions_from_mask(suffix_mask),
+        past_key_values=cache, use_cache=True, logits_to_keep=1,
+    ).logits[:, -1]
+    return cache, logits, mask, (reused + suffix_mask.sum(-1)).unsqueeze(-1)

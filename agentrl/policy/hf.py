@@ -13,6 +13,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from agentrl.policy.base import Generation, Messages, SamplingParams, TokenScores
 from agentrl.policy.decoding import decode, left_pad, positions_from_mask
+from agentrl.policy.prefix_store import PrefixStore
 from agentrl.policy.resolve import DEFAULT_MODEL, load_model, load_tokenizer
 
 
@@ -49,6 +50,7 @@ class HFPolicy:
         self.tokenizer = tokenizer
         self.name = name
         self.max_batch_size = max_batch_size
+        self.prefix_store = PrefixStore()  # caches of the last generate call, for reuse
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
 
@@ -124,13 +126,15 @@ class HFPolicy:
         was_training = self.model.training
         self.model.eval()
         results: list[Generation] = []
+        kept = self.prefix_store.take(self.model)
         try:
             for start in range(0, len(prompts), self.max_batch_size):
                 chunk = prompts[start : start + self.max_batch_size]
-                tokens, logprobs = decode(
+                tokens, logprobs, rows = decode(
                     self.model, chunk, sampling, pad_id=self.tokenizer.pad_token_id,
-                    eos_ids=self.eos_ids, generator=generator,
+                    eos_ids=self.eos_ids, generator=generator, kept=kept,
                 )
+                self.prefix_store.keep(rows)
                 results += [
                     self._to_generation(prompt, tokens[row].tolist(), logprobs[row].tolist())
                     for row, prompt in enumerate(chunk)
