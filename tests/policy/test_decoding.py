@@ -108,23 +108,19 @@ def test_shared_prefix_decoding_equals_decoding_each_row_alone(llama: HFPolicy) 
 
 
 def test_shared_prefix_path_is_taken_and_off_switch_gives_same_tokens(
-    llama: HFPolicy, monkeypatch: pytest.MonkeyPatch
+    llama: HFPolicy, monkeypatch: pytest.MonkeyPatch, forward_shapes
 ) -> None:
-    prefilled: list[int] = []
-    forward = llama.model.forward
-
-    def spy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        prefilled.append(kwargs["input_ids"].shape[1])
-        return forward(*args, **kwargs)
-
-    monkeypatch.setattr(llama.model, "forward", spy)
+    llama.prefix_store.clear()
+    shapes = forward_shapes(llama)
     greedy = SamplingParams(temperature=0.0, max_new_tokens=3)
     shared = llama.generate_from_ids(SHARED, greedy)
-    assert prefilled[:2] == [len(PREFIX), 5]  # the prefix once, then the longest own suffix
+    # the prefix once, then the longest own suffix
+    assert [length for _, length in shapes[:2]] == [len(PREFIX), 5]
     monkeypatch.setattr(decoding, "MIN_SHARED_PREFIX", 10_000)
-    prefilled.clear()
+    llama.prefix_store.clear()
+    shapes.clear()
     unshared = llama.generate_from_ids(SHARED, greedy)
-    assert prefilled[0] == len(PREFIX) + 5
+    assert shapes[0][1] == len(PREFIX) + 5
     assert [g.token_ids for g in shared] == [g.token_ids for g in unshared]
 
 
@@ -135,16 +131,10 @@ def test_trainer_logprobs_match_shared_prefix_rollout(llama: HFPolicy) -> None:
 
 
 def test_identical_prompts_are_prefilled_once_and_sampled_independently(
-    llama: HFPolicy, monkeypatch: pytest.MonkeyPatch
+    llama: HFPolicy, forward_shapes
 ) -> None:
-    batches: list[tuple[int, int]] = []
-    forward = llama.model.forward
-
-    def spy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        batches.append(tuple(kwargs["input_ids"].shape))
-        return forward(*args, **kwargs)
-
-    monkeypatch.setattr(llama.model, "forward", spy)
+    llama.prefix_store.clear()
+    batches = forward_shapes(llama)
     group = [SHARED[0]] * 4 + [SHARED[2]] * 4  # two tasks, a group of 4 each
     generations = llama.generate_from_ids(group, SamplingParams(max_new_tokens=6, seed=3))
     assert batches[:2] == [(1, len(PREFIX)), (2, 5)]  # shared prefix, then 2 distinct rows

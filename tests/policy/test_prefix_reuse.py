@@ -21,19 +21,6 @@ def policy() -> HFPolicy:
     return HFPolicy.from_name("tiny:llama")
 
 
-def forward_inputs(policy: HFPolicy, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
-    """Record the (batch, length) of every forward pass of ``policy``'s model."""
-    shapes: list[tuple[int, int]] = []
-    forward = policy.model.forward
-
-    def spy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        shapes.append(tuple(kwargs["input_ids"].shape))
-        return forward(*args, **kwargs)
-
-    monkeypatch.setattr(policy.model, "forward", spy)
-    return shapes
-
-
 def second_turn(policy: HFPolicy) -> list[list[int]]:
     """First-turn prompts + their greedy replies + new tokens (a full-history next turn)."""
     replies = policy.generate_from_ids(FIRST_TURN, GREEDY)
@@ -48,11 +35,11 @@ def assert_same_generations(got: list, expected: list) -> None:
 
 
 def test_a_prompt_extending_the_last_call_prefills_only_its_new_tokens(
-    policy: HFPolicy, monkeypatch: pytest.MonkeyPatch
+    policy: HFPolicy, forward_shapes
 ) -> None:
     prompts = second_turn(policy)
     replies_end_early = any(len(p) != len(FIRST_TURN[0]) + 6 + 10 for p in prompts)
-    shapes = forward_inputs(policy, monkeypatch)
+    shapes = forward_shapes(policy)
     reused = policy.generate_from_ids(prompts, GREEDY)
     # The reply's last token was never fed back: it and the 10 new tokens are prefilled.
     assert shapes[0] == (3, 11) or replies_end_early
@@ -78,18 +65,18 @@ def test_sampled_replies_on_reused_caches_score_the_same_in_the_trainer(
         torch.testing.assert_close(got, torch.tensor(generation.logprobs), atol=1e-4, rtol=0)
 
 
-def test_changed_weights_empty_the_store(policy: HFPolicy, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_changed_weights_empty_the_store(policy: HFPolicy, forward_shapes) -> None:
     prompts = second_turn(policy)
     with torch.no_grad():
         next(policy.model.parameters()).mul_(1.0)  # an in-place change, values unchanged
-    shapes = forward_inputs(policy, monkeypatch)
+    shapes = forward_shapes(policy)
     policy.generate_from_ids(prompts, GREEDY)
     assert shapes[0] == (1, len(PREFIX))  # prefilled from scratch
     assert len(policy.prefix_store.take(policy.model)) == 1  # this call's rows were kept
 
 
 def test_a_row_that_ended_early_keeps_only_its_tokens_up_to_the_end(
-    policy: HFPolicy, monkeypatch: pytest.MonkeyPatch
+    policy: HFPolicy, forward_shapes
 ) -> None:
     model, pad = policy.model.eval(), policy.tokenizer.pad_token_id
     sampled = SamplingParams(temperature=1.0, max_new_tokens=6)
@@ -109,7 +96,7 @@ def test_a_row_that_ended_early_keeps_only_its_tokens_up_to_the_end(
     for row in (1, 2):  # never ended: all but the last drawn token were fed back
         assert kept.tokens[row] == FIRST_TURN[row] + tokens[row, :5].tolist()
     follow_up = [t + NEW_TOKENS[0] for t in kept.tokens]
-    shapes = forward_inputs(policy, monkeypatch)
+    shapes = forward_shapes(policy)
     reused, reused_logprobs, _ = sample(follow_up, {stop}, kept=[kept])
     assert shapes[0] == (3, len(NEW_TOKENS[0]))  # only the new tokens are prefilled
     fresh, fresh_logprobs, _ = sample(follow_up, {stop})
