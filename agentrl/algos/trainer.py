@@ -272,11 +272,10 @@ class Trainer:
     ) -> torch.Tensor | None:
         if self.algorithm.kl_coef == 0:
             return None
-        if self._uses_lora and self.reference_adapter is None:  # the base model is the reference
-            with self.policy.model.disable_adapter():
-                return self.policy.score(prompts, actions, temperature=self.temperature).logprobs
-        if self._uses_lora:
-            with self._reference_adapter_swapped_in():
+        if self._uses_lora:  # the base model, or the adapter as `anchor_reference` kept it
+            swap = (self.policy.model.disable_adapter() if self.reference_adapter is None
+                    else self._reference_adapter_swapped_in())
+            with swap:
                 return self.policy.score(prompts, actions, temperature=self.temperature).logprobs
         model, self.policy.model = self.policy.model, self.reference
         try:

@@ -95,11 +95,12 @@ def decode(
     distinct: dict[tuple[int, ...], int] = {}
     rows = torch.tensor([distinct.setdefault(tuple(p), len(distinct)) for p in prompts])
     unique = list(distinct)
-    plan = _worth_reusing(unique, kept)
+    shared = shared_prefix_length(unique) if len(unique) > 1 else 0
+    plan = _worth_reusing(unique, kept, shared)
     if plan is not None:
         cache, logits, mask, next_position = _prefill_reusing(model, unique, plan, pad_id, device)
     else:
-        cache, logits, mask, next_position = _prefill(model, unique, pad_id, device)
+        cache, logits, mask, next_position = _prefill(model, unique, shared, pad_id, device)
     if len(distinct) < len(prompts):
         rows = rows.to(device)
         cache.batch_select_indices(rows)
@@ -130,13 +131,13 @@ def decode(
 
 
 def _worth_reusing(
-    prompts: list[tuple[int, ...]], kept: Sequence[CachedRows]
+    prompts: list[tuple[int, ...]], kept: Sequence[CachedRows], shared: int
 ) -> list[Reuse] | None:
-    """The reuse plan when kept caches save more than the shared-prefix prefill would."""
+    """The reuse plan when kept caches save more than prefilling the ``shared`` prefix once
+    would."""
     if not kept:
         return None
     plan = plan_reuse(prompts, kept)
-    shared = shared_prefix_length(prompts) if len(prompts) > 1 else 0
     reused = sum(step.length for step in plan) / len(plan)
     return plan if reused >= shared + MIN_REUSED_TOKENS else None
 
@@ -144,30 +145,26 @@ def _worth_reusing(
 def _prefill(
     model: PreTrainedModel,
     prompts: Sequence[Sequence[int]],
+    shared: int,
     pad_id: int,
     device: torch.device,
 ) -> tuple[DynamicCache, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Run ``prompts`` into a new cache; return it with (last logits, attention mask, next
-    positions), shaped [B, V], [B, cached length], [B, 1]. A prefix shared by every
-    prompt goes through the model once and is repeated over the batch.
+    positions), shaped [B, V], [B, cached length], [B, 1]. Their common prefix of ``shared``
+    tokens, if long enough, goes through the model once and is repeated over the batch.
     """
     batch = len(prompts)
     cache = new_cache(model)
-    shared = shared_prefix_length(prompts) if batch > 1 else 0
     if shared >= MIN_SHARED_PREFIX:
         prefix = torch.tensor([prompts[0][:shared]], device=device)
         model(input_ids=prefix, past_key_values=cache, use_cache=True, logits_to_keep=1)
         cache.batch_repeat_interleave(batch)
     else:
         shared = 0
-    ids, suffix_mask = left_pad([p[shared:] for p in prompts], pad_id)
-    ids, suffix_mask = ids.to(device), suffix_mask.to(device)
-    mask = torch.cat([suffix_mask.new_ones(batch, shared), suffix_mask], dim=1)
-    logits = model(
-        input_ids=ids, attention_mask=mask, position_ids=shared + positions_from_mask(suffix_mask),
-        past_key_values=cache, use_cache=True, logits_to_keep=1,
-    ).logits[:, -1]
-    return cache, logits, mask, (shared + suffix_mask.sum(-1)).unsqueeze(-1)
+    cached = torch.full((batch,), shared, device=device)
+    return cache, *_prefill_after_cached(
+        model, cache, cached, [p[shared:] for p in prompts], pad_id, device
+    )
 
 
 def _prefill_reusing(
@@ -177,23 +174,37 @@ def _prefill_reusing(
     pad_id: int,
     device: torch.device,
 ) -> tuple[DynamicCache, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Like `_prefill`, starting from each row's reused cached positions.
-
-    Row layout: ``[left padding][reused][left padding][own new tokens]``; the mask hides
-    both paddings and position ids continue from each row's reused length.
-    """
+    """Like `_prefill`, starting from each row's reused cached positions (`gather_reused`
+    right-aligns them, zero-padded on the left)."""
     cache = new_cache(model)
     gather_reused(plan, cache)
-    width = max(step.length for step in plan)
     reused = torch.tensor([step.length for step in plan], device=device)
-    reused_mask = (torch.arange(width, device=device) >= width - reused[:, None]).long()
-    ids, suffix_mask = left_pad([p[step.length :] for p, step in zip(prompts, plan, strict=True)],
-                                pad_id)
+    suffixes = [p[step.length :] for p, step in zip(prompts, plan, strict=True)]
+    return cache, *_prefill_after_cached(model, cache, reused, suffixes, pad_id, device)
+
+
+def _prefill_after_cached(
+    model: PreTrainedModel,
+    cache: DynamicCache,
+    cached: torch.Tensor,
+    suffixes: Sequence[Sequence[int]],
+    pad_id: int,
+    device: torch.device,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Prefill each row's ``suffixes`` after its ``cached`` [B] positions, which ``cache``
+    holds right-aligned; return (last logits, attention mask, next positions).
+
+    Row layout: ``[left padding][cached][left padding][suffix]``; the mask hides both
+    paddings and position ids continue from the row's cached length.
+    """
+    width = cache.get_seq_length()
+    cached_mask = (torch.arange(width, device=device) >= width - cached[:, None]).long()
+    ids, suffix_mask = left_pad(suffixes, pad_id)
     ids, suffix_mask = ids.to(device), suffix_mask.to(device)
-    mask = torch.cat([reused_mask, suffix_mask], dim=1)
+    mask = torch.cat([cached_mask, suffix_mask], dim=1)
     logits = model(
         input_ids=ids, attention_mask=mask,
-        position_ids=reused[:, None] + positions_from_mask(suffix_mask),
+        position_ids=cached[:, None] + positions_from_mask(suffix_mask),
         past_key_values=cache, use_cache=True, logits_to_keep=1,
     ).logits[:, -1]
-    return cache, logits, mask, (reused + suffix_mask.sum(-1)).unsqueeze(-1)
+    return logits, mask, (cached + suffix_mask.sum(-1)).unsqueeze(-1)
