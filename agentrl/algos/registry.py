@@ -1,8 +1,10 @@
 """Registries of the pipeline's pluggable stages: advantage estimators and reward shapings.
 
 An advantage estimator is a pure function
-``fn(trajectories: list[Trajectory], **options) -> list[list[float]]`` returning one
-advantage per turn of each trajectory (errored trajectories get all zeros).
+``fn(trajectories: list[Trajectory] | TurnBatch, **options) -> list[list[float]]`` returning
+one advantage per turn of each trajectory (errored trajectories get all zeros); a turn's
+entry may instead be a list with one advantage per action token (REINFORCE++'s token-level
+KL). The trainer passes the batch's columnar view (``TurnBatch``), read once per update.
 A shaping is a pure function ``fn(trajectories, **options) -> list[Trajectory]`` that
 returns copies with per-turn ``reward`` (and ``outcome_reward``) rewritten.
 """
@@ -15,7 +17,7 @@ from typing import Any
 from agentrl.core.types import Trajectory
 from agentrl.registry_base import Registry
 
-AdvantageFn = Callable[..., list[list[float]]]
+AdvantageFn = Callable[..., list[list[float | list[float]]]]
 ShapingFn = Callable[..., list[Trajectory]]
 
 ADVANTAGES: Registry[AdvantageFn] = Registry("advantage estimator")

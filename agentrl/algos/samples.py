@@ -14,13 +14,13 @@ class TurnSample:
     prompt_ids: list[int]
     action_ids: list[int]
     old_logprobs: list[float]
-    advantage: float
+    advantage: float | list[float]  # one per action token when the estimator gives tokens
     turn_index: int
     trajectory_index: int
 
 
 def turn_samples(
-    trajectories: list[Trajectory], advantages: list[list[float]]
+    trajectories: list[Trajectory], advantages: list[list[float | list[float]]]
 ) -> list[TurnSample]:
     """One sample per turn with tokens; errored trajectories contribute nothing.
 

@@ -16,9 +16,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 
+from agentrl.algos.advantages.batch import TurnBatch
+from agentrl.algos.advantages.requirements import requirements
 from agentrl.algos.context import ShapingContext
 from agentrl.algos.entropy import make_entropy_regularizer
 from agentrl.algos.loss import LossAggregation, aggregate, clipped_policy_terms
@@ -89,7 +92,11 @@ class Trainer:
             list(policy.trainable_parameters()), lr=optim.lr, weight_decay=optim.weight_decay
         )
         self.entropy = make_entropy_regularizer(algorithm.entropy, **algorithm.entropy_options)
-        self.reference = self._make_reference() if algorithm.kl_coef > 0 else None
+        # REINFORCE++ puts the KL to the reference in the reward: the trainer scores it
+        self.kl_in_reward = "kl" in requirements(algorithm.advantage,
+                                                 **algorithm.advantage_options)
+        self.uses_reference = algorithm.kl_coef > 0 or self.kl_in_reward
+        self.reference = self._make_reference() if self.uses_reference else None
         # LoRA: the reference adapter weights once `anchor_reference` ran (None: adapter off)
         self.reference_adapter: dict[str, torch.Tensor] | None = None
         self.reference_anchored = False  # True once the reference is not the start model
@@ -117,9 +124,9 @@ class Trainer:
         started (after a warm start: the fine-tuned policy, not the model before it).
 
         Full models: a frozen copy. LoRA: a copy of the adapter weights (small), swapped in
-        to score the reference. No-op without a KL term.
+        to score the reference. No-op without a KL term (in the loss or in the reward).
         """
-        if self.algorithm.kl_coef == 0:
+        if not self.uses_reference:
             return
         if self._uses_lora:
             self.reference_adapter = {
@@ -134,6 +141,17 @@ class Trainer:
 
     def assign_credit(self, trajectories: list[Trajectory]) -> list[Trajectory]:
         """Shape rewards, estimate advantages, and store each turn's advantage."""
+        return self._credit(trajectories)[0]
+
+    def _credit(
+        self, trajectories: list[Trajectory]
+    ) -> tuple[list[Trajectory], TurnBatch, list[list[float | list[float]]]]:
+        """(shaped trajectories, their columnar view, the estimator's advantages).
+
+        The view is built once, after the stages that write per-turn data (shapings, the
+        critic's values, the reference KL), and shared by the estimator and the critic's
+        targets, so each column is read from the turns once per update.
+        """
         shaped = trajectories
         for name in self.algorithm.shaping:
             shaping = get_shaping(name)
@@ -143,15 +161,41 @@ class Trainer:
             shaped = shaping(shaped, **options)
         if self.critic is not None:
             self.critic.annotate(shaped)
+        if self.kl_in_reward:
+            self._write_reference_kl(shaped)
+        batch = TurnBatch.build(shaped)
         advantages = get_advantage(self.algorithm.advantage)(
-            shaped, **self.algorithm.advantage_options
+            batch, **self.algorithm.advantage_options
         )
         for trajectory, per_turn in zip(shaped, advantages, strict=True):
             for turn, advantage in zip(trajectory.turns, per_turn, strict=True):
-                turn.advantage = advantage
+                # per-token advantages (REINFORCE++'s KL in the reward) show as their mean
+                turn.advantage = float(np.mean(advantage)) if isinstance(advantage, list) \
+                    else advantage
         if shaped is not trajectories:
             _copy_credit(shaped, trajectories)
-        return shaped
+        return shaped, batch, advantages
+
+    @torch.no_grad()
+    def _write_reference_kl(self, trajectories: list[Trajectory]) -> None:
+        """REINFORCE++'s KL in the reward (Hu et al. 2025, eq. 7): on every action token,
+        KL(i) = log π_old(a_i | s_i) − log π_ref(a_i | s_i), with π_old the rollout's
+        log-probs; written as ``turn.info["token_kl"]`` and their sum ``turn.info["kl"]``."""
+        turns = [turn for t in trajectories if not t.errored for turn in t.turns]
+        for turn in turns:
+            turn.info["token_kl"], turn.info["kl"] = [], 0.0
+        scored = [turn for turn in turns if turn.action_ids]
+        size = self.optim.micro_batch_size
+        for start in range(0, len(scored), size):
+            chunk = scored[start : start + size]
+            reference = self._reference_logprobs([t.prompt_ids for t in chunk],
+                                                 [t.action_ids for t in chunk])
+            width = reference.shape[1]
+            for row, turn in enumerate(chunk):
+                ref_row = reference[row, width - len(turn.action_ids) :].tolist()
+                token_kl = [old - ref for old, ref in
+                            zip(turn.action_logprobs, ref_row, strict=True)]
+                turn.info["token_kl"], turn.info["kl"] = token_kl, sum(token_kl)
 
     # -- stage 3 --------------------------------------------------------------------------
 
@@ -161,12 +205,11 @@ class Trainer:
         """One training step on a batch; returns the step's metrics."""
         self.context.iteration, self.context.progress = iteration, progress
         self.policy.prefix_store.clear()  # rollout caches go stale with the first step
-        shaped = self.assign_credit(trajectories)
-        advantages = [[turn.advantage or 0.0 for turn in t.turns] for t in shaped]
+        shaped, batch, advantages = self._credit(trajectories)
         samples = turn_samples(shaped, advantages)
         metrics: dict[str, float] = {"train/turns": float(len(samples))}
         if self.critic is not None:
-            metrics.update(self._fit_critic(shaped))
+            metrics.update(self._fit_critic(shaped, batch))
         if not samples:
             return metrics
         order = random.Random(self.seed + iteration)
@@ -188,13 +231,13 @@ class Trainer:
         metrics.update({key: value / steps for key, value in sums.items()})
         return metrics
 
-    def _fit_critic(self, shaped: list[Trajectory]) -> dict[str, float]:
+    def _fit_critic(self, shaped: list[Trajectory], batch: TurnBatch) -> dict[str, float]:
         from agentrl.algos.advantages.gae import gae_returns
 
         assert self.critic is not None
         options = self.algorithm.advantage_options
         returns_options = {k: options[k] for k in ("gamma", "lam", "outcome") if k in options}
-        return self.critic.fit(shaped, gae_returns(shaped, **returns_options))
+        return self.critic.fit(shaped, gae_returns(batch, **returns_options))
 
     def _optimizer_step(self, minibatch: list[TurnSample], progress: float) -> dict[str, float]:
         self.optimizer.zero_grad(set_to_none=True)
@@ -230,13 +273,17 @@ class Trainer:
         prompts = [s.prompt_ids for s in micro]
         actions = [s.action_ids for s in micro]
         # before the policy's forward pass: a LoRA reference swaps adapter weights in place
-        ref_logprobs = self._reference_logprobs(prompts, actions)
+        ref_logprobs = (self._reference_logprobs(prompts, actions)
+                        if self.algorithm.kl_coef > 0 else None)
         scores = self.policy.score(prompts, actions, temperature=self.temperature)
         width = scores.logprobs.shape[1]
         old = torch.zeros_like(scores.logprobs)
         for row, sample in enumerate(micro):
             old[row, width - len(sample.old_logprobs) :] = torch.tensor(sample.old_logprobs)
-        advantages = torch.tensor([[s.advantage] for s in micro], device=old.device)
+        advantages = torch.zeros_like(old)  # per token, right-aligned like the log-probs
+        for row, sample in enumerate(micro):
+            advantages[row, width - len(sample.action_ids) :] = torch.as_tensor(
+                sample.advantage, dtype=old.dtype)
         terms = clipped_policy_terms(
             scores.logprobs, old, advantages,
             clip_low=self.algorithm.clip_low, clip_high=self.algorithm.clip_high,
@@ -269,9 +316,7 @@ class Trainer:
     @torch.no_grad()
     def _reference_logprobs(
         self, prompts: list[list[int]], actions: list[list[int]]
-    ) -> torch.Tensor | None:
-        if self.algorithm.kl_coef == 0:
-            return None
+    ) -> torch.Tensor:
         if self._uses_lora:  # the base model, or the adapter as `anchor_reference` kept it
             swap = (self.policy.model.disable_adapter() if self.reference_adapter is None
                     else self._reference_adapter_swapped_in())
@@ -321,7 +366,7 @@ class Trainer:
         for key, part in (("entropy", self.entropy), ("critic", self.critic)):
             if part is not None and key in state:
                 part.load_state_dict(state[key])
-        if self.algorithm.kl_coef > 0 and "reference_adapter" in state:
+        if self.uses_reference and "reference_adapter" in state:
             self.reference_adapter, self.reference_anchored = state["reference_adapter"], True
         if self.reference is not None and "reference" in state:
             self.reference.load_state_dict(state["reference"])

@@ -20,11 +20,13 @@ def build_trajectory(
     actions: Sequence[str] | None = None,
     values: Sequence[float] | None = None,
     infos: Sequence[dict[str, Any]] | None = None,
+    tokens: Sequence[int] | None = None,
     errored: bool = False,
     ground_truth: str | None = None,
 ) -> Trajectory:
-    """A trajectory of ``n`` turns (or as many as the first per-turn list given)."""
-    for per_turn in (rewards, keys, actions, values, infos):
+    """A trajectory of ``n`` turns (or as many as the first per-turn list given);
+    ``tokens`` gives each turn that many action ids."""
+    for per_turn in (rewards, keys, actions, values, infos, tokens):
         if n is None and per_turn is not None:
             n = len(per_turn)
     n = 1 if n is None else n
@@ -41,6 +43,7 @@ def build_trajectory(
                 reward=rewards[t] if rewards is not None else 0.0,
                 info=info,
                 state_key=key,
+                action_ids=list(range(tokens[t])) if tokens is not None else [],
             )
         )
     task = Task(id=f"task-{group}", env_id="toy", ground_truth=ground_truth)

@@ -23,7 +23,7 @@ def mixed_batch(traj):
 
 @pytest.mark.parametrize("name", list_advantages())
 def test_shape_and_errored_zeros(name, mixed_batch):
-    options = {"kl_coef": 0.1} if name == "reinforce++" else {}
+    options = {"kl_coef": 0.1, "level": "turn"} if name == "reinforce++" else {}
     advantages = get_advantage(name)(mixed_batch, **options)
     assert [len(row) for row in advantages] == [len(t.turns) for t in mixed_batch]
     assert all(isinstance(a, float) for row in advantages for a in row)

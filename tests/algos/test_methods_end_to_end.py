@@ -20,6 +20,8 @@ METHODS = {
     "grpo": {"advantage": "grpo"},
     "rloo": {"advantage": "rloo"},
     "reinforce++": {"advantage": "reinforce++"},
+    "reinforce++ (KL in reward)": {"advantage": "reinforce++",
+                                   "advantage_options": {"kl_coef": 0.05}},
     "gae (PPO, critic)": {"advantage": "gae"},
     "gigpo": {"advantage": "gigpo", "shaping": ["format"]},
     "salt": {"advantage": "salt"},

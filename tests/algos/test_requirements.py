@@ -23,6 +23,8 @@ def test_requirement_names_per_estimator():
     assert requirements("spa", mode="gae") == {"values"}
     assert requirements("spa") == set()
     assert requirements("grpo") == set()
+    assert requirements("reinforce++") == set()
+    assert requirements("reinforce++", kl_coef=0.1) == {"kl"}
 
 
 def test_igpo_on_tasks_without_ground_truth_is_a_clear_error():
@@ -49,6 +51,9 @@ def test_missing_values_and_ground_truth_are_all_reported(traj):
     with pytest.raises(RequirementError, match="no ground_truth"):
         check_trajectories("igpo", batch)
     check_trajectories("gae", [traj("g", 1.0, values=[0.1, 0.2])])
+    with pytest.raises(RequirementError, match=r"turn 0 of task 'task-g' has no turn.info\['kl'\]"):
+        check_trajectories("reinforce++", batch, kl_coef=0.1)
+    check_trajectories("reinforce++", batch)
 
 
 def test_preflight_on_the_toy_corridor_env():

@@ -227,3 +227,27 @@ def test_gae_builds_a_critic_and_trains_it(policy: HFPolicy) -> None:
     metrics = trainer.update(batch)
     assert all(math.isfinite(v) for v in metrics.values())
     assert "loss/value" in metrics and "train/explained_variance" in metrics
+
+
+def test_reinforce_pp_kl_in_reward_scores_the_reference_on_every_token(policy: HFPolicy) -> None:
+    batch = sampled_batch(policy, [1.0, 0.0, 1.0], ["g", "g", "g"])
+    algorithm = AlgorithmOptions(advantage="reinforce++", advantage_options={"kl_coef": 0.5})
+    trainer = Trainer(policy, algorithm, OptimOptions(lr=1e-2, minibatch_size=6,
+                                                      micro_batch_size=4))
+    assert trainer.reference is not None  # a reference, though the loss has no KL term
+    _nudge(trainer.reference.parameters())  # now unlike the policy that sampled the batch
+    reference = HFPolicy(trainer.reference, policy.tokenizer, name="reference")
+    _, _, advantages = trainer._credit(batch)
+    for trajectory, per_turn in zip(batch, advantages, strict=True):
+        for turn, per_token in zip(trajectory.turns, per_turn, strict=True):
+            with torch.no_grad():
+                ref = reference.score([turn.prompt_ids], [turn.action_ids]).logprobs[0]
+            expected = [old - r for old, r in zip(turn.action_logprobs, ref.tolist(), strict=True)]
+            assert turn.info["token_kl"] == pytest.approx(expected, abs=1e-5)
+            assert turn.info["kl"] == pytest.approx(sum(expected), abs=1e-5)
+            assert isinstance(per_token, list) and len(per_token) == len(turn.action_ids)
+            assert turn.advantage == pytest.approx(sum(per_token) / len(per_token))
+    assert any(len(set(row)) > 1 for per_turn in advantages for row in per_turn)
+    before = snapshot(policy)
+    metrics = trainer.update(batch)
+    assert moved(before, policy) and all(math.isfinite(v) for v in metrics.values())

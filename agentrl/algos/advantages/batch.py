@@ -86,6 +86,12 @@ class TurnBatch:
         return cls(rows, np.asarray(index, dtype=np.int64), np.asarray(group, dtype=np.int64),
                    lengths, mask, len(numbers), batch_lengths)
 
+    @classmethod
+    def of(cls, data: list[Trajectory] | TurnBatch) -> TurnBatch:
+        """``data`` itself when it is a view already (columns read once, shared by the
+        pipeline's stages), else the view of the trajectories ``data``."""
+        return data if isinstance(data, TurnBatch) else cls.build(data)
+
     @cached_property
     def flat_turns(self) -> list[Turn]:
         """Every row's turns, row-major (trajectory-level estimators never build it)."""
@@ -106,6 +112,12 @@ class TurnBatch:
         """``turn.reward`` of every turn, row-major."""
         return np.fromiter(map(attrgetter("reward"), self.flat_turns), float, self.n_turns)
 
+    @cached_property
+    def token_counts(self) -> np.ndarray:
+        """Number of action tokens (``len(turn.action_ids)``) of every turn, row-major."""
+        ids = map(attrgetter("action_ids"), self.flat_turns)
+        return np.fromiter(map(len, ids), np.int64, self.n_turns)
+
     def codes(self, *fields: str) -> np.ndarray:
         """The tuple of ``turn.<field>`` for ``fields`` of every turn, interned to int codes.
 
@@ -123,10 +135,11 @@ class TurnBatch:
             try:
                 self._info[key] = np.fromiter(map(itemgetter(key), infos), float, self.n_turns)
             except KeyError:
-                raise self._missing(key, who, hint) from None
+                raise self.missing(key, who, hint) from None
         return self._info[key]
 
-    def _missing(self, key: str, who: str, hint: str) -> KeyError:
+    def missing(self, key: str, who: str, hint: str) -> KeyError:
+        """The KeyError naming the first turn whose ``info`` lacks ``key``."""
         for trajectory in self.trajectories:
             for t, turn in enumerate(trajectory.turns):
                 if key not in turn.info:
@@ -173,6 +186,16 @@ class TurnBatch:
         else:
             for i, row, n in zip(self.index.tolist(), rows, lengths, strict=True):
                 out[i] = row[:n]
+        return out
+
+
+    def scatter_flat(self, values: list[float | list[float]]) -> list[list[float | list[float]]]:
+        """Per-turn lists for the whole batch from one entry per turn, row-major (a float, or
+        a list of per-token advantages); errored trajectories get zeros."""
+        out: list[list[float | list[float]]] = [[0.0] * n for n in self.batch_lengths]
+        start = 0
+        for i, n in zip(self.index.tolist(), self.lengths.tolist(), strict=True):
+            out[i], start = values[start : start + n], start + n
         return out
 
 

@@ -51,10 +51,10 @@ def gae_matrix(rewards: np.ndarray, values: np.ndarray, gamma: float, lam: float
     return advantages
 
 
-def _gae(trajectories: list[Trajectory], gamma: float, lam: float, outcome: OutcomeMode,
-         targets: bool) -> list[list[float]]:
+def _gae(trajectories: list[Trajectory] | TurnBatch, gamma: float, lam: float,
+         outcome: OutcomeMode, targets: bool) -> list[list[float]]:
     check_choice("outcome", outcome, OUTCOME_MODES)
-    batch = TurnBatch.build(trajectories)
+    batch = TurnBatch.of(trajectories)
     values = batch.info_matrix("value", "gae", VALUE_HINT)
     advantages = gae_matrix(reward_matrix(batch, outcome), values, gamma, lam)
     return batch.scatter(advantages + values if targets else advantages)
@@ -62,7 +62,7 @@ def _gae(trajectories: list[Trajectory], gamma: float, lam: float, outcome: Outc
 
 @register_advantage("gae")
 def gae(
-    trajectories: list[Trajectory],
+    trajectories: list[Trajectory] | TurnBatch,
     *,
     gamma: float = 1.0,
     lam: float = 1.0,
@@ -76,7 +76,7 @@ def gae(
 
 
 def gae_returns(
-    trajectories: list[Trajectory],
+    trajectories: list[Trajectory] | TurnBatch,
     *,
     gamma: float = 1.0,
     lam: float = 1.0,

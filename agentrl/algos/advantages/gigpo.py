@@ -95,7 +95,7 @@ def step_advantages(returns: np.ndarray, codes: np.ndarray, use_std: bool,
 
 @register_advantage("gigpo")
 def gigpo(
-    trajectories: list[Trajectory],
+    trajectories: list[Trajectory] | TurnBatch,
     *,
     gamma: float = 0.95,
     omega: float = 1.0,
@@ -114,7 +114,7 @@ def gigpo(
     check_choice("episode_stats", episode_stats, ("step", "trajectory"))
     check_choice("outcome", outcome, OUTCOME_MODES)
     use_std = mode == "mean_std_norm"
-    batch = TurnBatch.build(trajectories)
+    batch = TurnBatch.of(trajectories)
     a_episode = episode_advantages(batch, episode_stats == "step", use_std, eps)
     returns = discounted_returns_matrix(reward_matrix(batch, outcome), gamma)
     codes = anchor_codes(batch, similarity_threshold)

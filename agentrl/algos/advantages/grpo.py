@@ -24,7 +24,8 @@ def grpo_advantages(batch: TurnBatch, normalize_std: bool, eps: float) -> np.nda
 
 @register_advantage("grpo")
 def grpo(
-    trajectories: list[Trajectory], *, normalize_std: bool = True, eps: float = 1e-6
+    trajectories: list[Trajectory] | TurnBatch, *, normalize_std: bool = True,
+    eps: float = 1e-6,
 ) -> list[list[float]]:
     """Â_i = (R_i − mean_group R) / (std_group R + eps); std is the population std.
 
@@ -32,5 +33,5 @@ def grpo(
     are left out of their group's statistics and get zero advantage. A group of one
     (or all-equal rewards) gives zero advantage.
     """
-    batch = TurnBatch.build(trajectories)
+    batch = TurnBatch.of(trajectories)
     return batch.scatter(grpo_advantages(batch, normalize_std, eps))

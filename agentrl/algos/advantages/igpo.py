@@ -36,7 +36,7 @@ from agentrl.core.types import Trajectory
 
 @register_advantage("igpo")
 def igpo(
-    trajectories: list[Trajectory],
+    trajectories: list[Trajectory] | TurnBatch,
     *,
     form: Literal["paper", "code"] = "paper",
     gamma: float = 1.0,
@@ -49,7 +49,7 @@ def igpo(
     """
     check_choice("form", form, ("paper", "code"))
     check_choice("outcome", outcome, OUTCOME_MODES)
-    batch = TurnBatch.build(trajectories)
+    batch = TurnBatch.of(trajectories)
     rewards = reward_matrix(batch, outcome)
     if form == "code":
         returns = discounted_returns_matrix(rewards, 1.0)

@@ -1,22 +1,35 @@
-"""REINFORCE++: per-turn returns with the KL penalty in the reward, globally normalised.
+"""REINFORCE++: returns with the KL penalty in the reward, normalised over the whole batch.
 
 Hu et al. 2025, "REINFORCE++" (arXiv 2501.03262):
+- eq. (7): r(s_t, a_t) = 1[s_t = EOS] r(x, y) − β KL(t),
+  KL(t) = log(π_old(a_t | s_t) / π_ref(a_t | s_t)) — a KL penalty on every token;
 - eq. (8): A_t = r(x, y) − β Σ_{i≥t} KL(i)  — the KL-in-reward return;
-- eq. (10): A^norm = (A − mean_batch A) / std_batch A — normalised over the whole batch,
-  not per prompt group;
+- eq. (10): A^norm = (A − mean_batch A) / std_batch A — over the whole batch, not per group;
 - "REINFORCE++ w/ baseline" (group sampling, k > 1): the group-mean reward is subtracted
   from R before the return is formed, and the global normalisation is applied after.
 
-Turn-level adaptation: a turn is one step, its KL penalty is ``turn.info["kl"]`` (the
-trainer writes the summed token KL of that turn there when ``kl_coef > 0``; token-level
-KL-in-reward inside a turn stays a trainer concern), and the return is discounted over turns
-with ``gamma`` (1.0 in the paper). Batch statistics are over all turns of all non-errored
-trajectories (population std), the turn being the unit the trainer broadcasts to tokens.
+Multi-turn form: turn l's reward r_l (after shaping; R added per ``outcome``) arrives with
+its last token, returns are discounted over turns by ``gamma`` (1.0 in the paper) and not
+inside a turn. ``level`` picks the sample unit:
+
+- ``"token"`` (the paper): every action token is a sample. Token j of turn k has
+  G_{k,j} = G_k + β Σ_{i<j in turn k} KL(i), where G_k = Σ_{l≥k} γ^{l−k} (r_l − β KL_l)
+  and KL_l is the sum of turn l's token KLs — i.e. eq. (8) with the KL of the tokens
+  before j in the same turn left out. The KLs are ``turn.info["token_kl"]`` (one per
+  action token; the trainer writes them from the rollout and reference log-probs).
+  Batch statistics weigh each turn by its number of action tokens. With β > 0 a turn's
+  entry is a list, one advantage per action token; with β = 0 all of a turn's tokens
+  share its value, so it is one float.
+- ``"turn"``: every turn is one sample with KL_l = ``turn.info["kl"]``, one float per turn.
 """
 
 from __future__ import annotations
 
+from itertools import chain
+from operator import attrgetter, itemgetter
 from typing import Literal
+
+import numpy as np
 
 from agentrl.algos.advantages.batch import TurnBatch, discounted_returns_matrix, group_stats
 from agentrl.algos.advantages.returns import (
@@ -28,39 +41,87 @@ from agentrl.algos.advantages.returns import (
 from agentrl.algos.registry import register_advantage
 from agentrl.core.types import Trajectory
 
-KL_HINT = "have the trainer write each turn's KL to the reference policy, or set kl_coef=0"
+KL_HINT = ("the trainer writes each turn's KL to the reference policy when the estimator's "
+           "kl_coef > 0; outside the trainer write it yourself, or set kl_coef=0")
+
+
+def token_kl_lists(batch: TurnBatch) -> list[list[float]]:
+    """``turn.info["token_kl"]`` of every turn, row-major, checked against its action ids."""
+    try:
+        lists = list(map(itemgetter("token_kl"), map(attrgetter("info"), batch.flat_turns)))
+    except KeyError:
+        raise batch.missing("token_kl", "reinforce++", KL_HINT) from None
+    if list(map(len, lists)) != batch.token_counts.tolist():
+        for trajectory in batch.trajectories:
+            for t, turn in enumerate(trajectory.turns):
+                if len(turn.info["token_kl"]) != len(turn.action_ids):
+                    raise ValueError(
+                        f"reinforce++: turn {t} of task {trajectory.task.id!r} has "
+                        f"{len(turn.info['token_kl'])} token_kl entries for "
+                        f"{len(turn.action_ids)} action tokens")
+    return lists
+
+
+def batch_stats(values: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
+    """Weighted population (mean, std) of ``values``; (0, 0) when the weights sum to 0."""
+    total = float(weights.sum())
+    if total == 0:
+        return 0.0, 0.0
+    mean = float((values * weights).sum() / total)
+    return mean, float(np.sqrt((((values - mean) ** 2) * weights).sum() / total))
 
 
 @register_advantage("reinforce++")
 def reinforce_pp(
-    trajectories: list[Trajectory],
+    trajectories: list[Trajectory] | TurnBatch,
     *,
     gamma: float = 1.0,
     kl_coef: float = 0.0,
+    level: Literal["token", "turn"] = "token",
     baseline: Literal["none", "group_mean"] = "group_mean",
     outcome: OutcomeMode = "add",
     eps: float = 1e-8,
-) -> list[list[float]]:
-    """REINFORCE++ (Hu et al. 2025, eqs. 8 and 10) at turn level.
+) -> list[list[float | list[float]]]:
+    """REINFORCE++ (Hu et al. 2025, eqs. 7, 8 and 10) over turns and tokens.
 
-    G_t = Σ_{l≥t} γ^{l−t} (r_l − β·kl_l), with R − mean_group R in place of R when
+    G per the module docstring with β = ``kl_coef``, R − mean_group R in place of R when
     ``baseline="group_mean"`` (the paper's variant for group sampling; "none" is plain
-    REINFORCE++), then A_t = (G_t − mean_batch G) / (std_batch G + eps).
-    ``outcome`` places R among the turn rewards (see ``returns``; with "ignore" R is not
-    used, nor its baseline); β = ``kl_coef``. Errored trajectories get 0.
+    REINFORCE++), then A = (G − mean_batch G) / (std_batch G + eps) over the samples of
+    ``level``. ``outcome`` places R among the turn rewards (see ``returns``; with "ignore"
+    R is not used, nor its baseline). Errored trajectories get 0.
     """
+    check_choice("level", level, ("token", "turn"))
     check_choice("baseline", baseline, ("none", "group_mean"))
     check_choice("outcome", outcome, OUTCOME_MODES)
-    batch = TurnBatch.build(trajectories)
+    batch = TurnBatch.of(trajectories)
     rewards = reward_matrix(batch, outcome)
     if baseline == "group_mean" and outcome != "ignore":
         mean_r, _, _ = group_stats(batch.outcomes(), batch.group, batch.n_groups)
         rows, cols = batch.last_turn()
         rewards[rows, cols] -= mean_r[batch.group[rows]]
+    token_kl = token_kl_lists(batch) if kl_coef != 0.0 and level == "token" else None
     if kl_coef != 0.0:
-        rewards -= kl_coef * batch.info_matrix("kl", "reinforce++", KL_HINT)
-    returns = discounted_returns_matrix(rewards, gamma)
-    pooled = returns[batch.mask]
-    if pooled.size:
-        returns = (returns - pooled.mean()) / (pooled.std() + eps)
-    return batch.scatter(returns)
+        turn_kl = (np.fromiter(map(sum, token_kl), float, batch.n_turns) if token_kl is not None
+                   else batch.info("kl", "reinforce++", KL_HINT))
+        rewards -= kl_coef * batch.matrix(turn_kl)
+    returns = discounted_returns_matrix(rewards, gamma)[batch.mask]  # G_k, row-major
+    weights = np.ones_like(returns) if level == "turn" else batch.token_counts.astype(float)
+    if returns.size and not weights.sum():
+        raise ValueError("reinforce++ level='token' weighs turns by their action tokens, but no "
+                         "turn has action_ids; use level='turn' for turns without token ids")
+    if token_kl is None:  # one value per turn (with "token": each weighed by its tokens)
+        mean, std = batch_stats(returns, weights)
+        return batch.scatter(batch.matrix((returns - mean) / (std + eps)))
+    counts = batch.token_counts
+    flat_kl = np.fromiter(chain.from_iterable(token_kl), float, int(counts.sum()))
+    turn_of_token = np.repeat(np.arange(batch.n_turns), counts)
+    before = np.cumsum(flat_kl) - flat_kl  # Σ of the KLs before each token, batch-wide
+    first_token = np.cumsum(counts) - counts
+    before_in_turn = before - before[first_token[turn_of_token]]
+    per_token = returns[turn_of_token] + kl_coef * before_in_turn  # G_{k,j}
+    mean, std = batch_stats(per_token, np.ones_like(per_token))
+    per_token, per_turn = (per_token - mean) / (std + eps), (returns - mean) / (std + eps)
+    rows = np.split(per_token, first_token[1:].tolist()) if batch.n_turns else []
+    # a turn without action tokens trains nothing: it shows its turn's value, G_k normalised
+    return batch.scatter_flat([row.tolist() if row.size else value
+                               for row, value in zip(rows, per_turn.tolist(), strict=True)])

@@ -10,7 +10,10 @@ The requirement names:
 - ``"ground_truth"``: every task has ``Task.ground_truth`` (IGPO's information gain);
 - ``"state_key"``: turns carry a ``state_key`` that is not the same everywhere (GiGPO's
   anchor states, SALT's graph nodes — a constant key merges every step into one group);
-- ``"values"``: every turn has the critic's ``turn.info["value"]`` (GAE, SPA with GAE).
+- ``"values"``: every turn has the critic's ``turn.info["value"]`` (GAE, SPA with GAE);
+- ``"kl"``: every turn has its KL to the reference policy, ``turn.info["token_kl"]`` per
+  action token and ``turn.info["kl"]`` summed (REINFORCE++ with ``kl_coef > 0``: the
+  trainer writes them, scoring the reference before estimating advantages).
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ def requirements(name: str, **options: object) -> set[str]:
     """The requirement names of estimator ``name`` under ``options`` (unknown names: none)."""
     if name == "spa":
         return {"values"} if options.get("mode") == "gae" else set()
+    if name == "reinforce++" and options.get("kl_coef", 0.0):
+        return {"kl"}
     return set(_STATIC.get(name, set()))
 
 
@@ -81,10 +86,22 @@ def _values_problem(trajectories: Sequence[Trajectory]) -> str | None:
     return None
 
 
+def _kl_problem(trajectories: Sequence[Trajectory]) -> str | None:
+    for t in trajectories:
+        for index, turn in enumerate(t.turns):
+            if "kl" not in turn.info and not t.errored:
+                return (
+                    f"turn {index} of task {t.task.id!r} has no turn.info['kl']; the KL in "
+                    "the reward needs the reference policy's scores (the trainer writes them)"
+                )
+    return None
+
+
 _TRAJECTORY_CHECKS: dict[str, Callable[[Sequence[Trajectory]], str | None]] = {
     "ground_truth": lambda trajectories: _ground_truth_problem([t.task for t in trajectories]),
     "state_key": _state_key_problem,
     "values": _values_problem,
+    "kl": _kl_problem,
 }
 
 
@@ -116,8 +133,9 @@ def unmet_requirements(names: Sequence[str], env: Env, split: str) -> list[str]:
     """Before training: what the methods ``names`` need that ``env``'s ``split`` lacks.
 
     Checks ground truth on every task of the split, and (for state_key methods) that a
-    reset observation has a non-empty state_key. "values" is left to the trainer, which
-    builds the critic. Raises ``UnknownNameError`` for a name no registry knows.
+    reset observation has a non-empty state_key. "values" and "kl" are left to the
+    trainer, which builds the critic and scores the reference. Raises ``UnknownNameError``
+    for a name no registry knows.
     """
     known = set(list_advantages()) | set(list_shapings())
     problems: list[str] = []

@@ -25,11 +25,11 @@ def rloo_advantages(batch: TurnBatch) -> np.ndarray:
 
 
 @register_advantage("rloo")
-def rloo(trajectories: list[Trajectory]) -> list[list[float]]:
+def rloo(trajectories: list[Trajectory] | TurnBatch) -> list[list[float]]:
     """A_i = R_i − mean_{j≠i} R_j (Ahmadian et al. 2024, eq. 7), R = ``outcome_reward``.
 
     The baseline is taken over the non-errored members of the trajectory's group;
     errored trajectories get zeros, and a group with one valid member gets zeros.
     """
-    batch = TurnBatch.build(trajectories)
+    batch = TurnBatch.of(trajectories)
     return batch.scatter(rloo_advantages(batch))

@@ -85,7 +85,7 @@ def next_state_codes(batch: TurnBatch) -> np.ndarray:
 
 @register_advantage("salt")
 def salt(
-    trajectories: list[Trajectory],
+    trajectories: list[Trajectory] | TurnBatch,
     *,
     base: Literal["grpo", "rloo"] = "grpo",
     node: Literal["state_action", "transition", "prefix"] = "state_action",
@@ -102,7 +102,7 @@ def salt(
     check_choice("base", base, ("grpo", "rloo"))
     check_choice("node", node, ("state_action", "transition", "prefix"))
     check_choice("count", count, ("trajectory", "occurrence"))
-    batch = TurnBatch.build(trajectories)
+    batch = TurnBatch.of(trajectories)
     a_hat = base_advantages(batch, base, normalize_std, eps)
     codes = node_codes(batch, node)
     rows = batch.turn_row

@@ -37,7 +37,7 @@ from agentrl.core.types import Trajectory
 
 @register_advantage("spa")
 def spa(
-    trajectories: list[Trajectory],
+    trajectories: list[Trajectory] | TurnBatch,
     *,
     mode: Literal["gae", "group_returns"] = "group_returns",
     gamma: float = 1.0,
@@ -52,6 +52,6 @@ def spa(
     check_choice("outcome", outcome, OUTCOME_MODES)
     if mode == "gae":
         return gae(trajectories, gamma=gamma, lam=lam, outcome=outcome)
-    batch = TurnBatch.build(trajectories)
+    batch = TurnBatch.of(trajectories)
     returns = discounted_returns_matrix(reward_matrix(batch, outcome), gamma)
     return batch.scatter(positional_baseline(batch, returns))
