@@ -1,8 +1,10 @@
 """Cost of each advantage estimator relative to one policy update step.
 
 Times every registered estimator on 1,024 trajectories × 50 turns (groups of 8, state keys
-and actions drawn from small sets so GiGPO's anchor groups and SALT's graph nodes are real)
-against one forward + backward + optimizer step of a tiny Llama on 64 × 128 tokens.
+and actions drawn from small sets so GiGPO's anchor groups and SALT's graph nodes are real,
+16 action tokens per turn) against one forward + backward + optimizer step of a tiny Llama
+on 64 × 128 tokens. REINFORCE++ runs twice: ``reinforce++`` with the KL per turn
+(``level="turn"``) and ``reinforce++tok`` with the KL per token (the default).
 
 What is timed per estimator, end to end: ``get_advantage(name)(trajectories, **options)``
 on the ``list[Trajectory]``: building the columnar view (``TurnBatch``: reading the
@@ -11,8 +13,9 @@ runs inside an estimator: GAE reads the critic's V(s_t) already written to
 ``turn.info["value"]`` and SPA the progress rewards already in ``turn.reward``, so the
 critic forward pass and the progress model are not in these figures (they are shaping /
 critic stages of the update). The split printed: ``arith_s`` = the same call on a view
-whose columns are already read (arithmetic + output lists), ``read_s`` = total − arith_s
-(view build + field reads), ``lists_s`` = the output lists alone.
+whose columns are already read (arithmetic + output lists; the trainer hands estimators one
+view per update, so columns another stage read are not read again), ``read_s`` = total −
+arith_s (view build + field reads), ``lists_s`` = the output lists alone.
 Two denominators, both printed: ``overhead_pct_<name>`` = 100 · t_estimator / t_step, one
 optimizer step on ONE minibatch of 64 sequences (the strict reading of the target, < 2 %);
 ``batch_update_pct_<name>`` = 100 · t_estimator / (steps · t_step), the update that consumes
@@ -29,9 +32,8 @@ import argparse
 import random
 import statistics
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from unittest import mock
+from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import torch
@@ -41,11 +43,17 @@ from agentrl.algos import get_advantage, list_advantages
 from agentrl.algos.advantages.batch import TurnBatch
 from agentrl.core.types import Observation, Task, Trajectory, Turn
 
-OPTIONS = {"reinforce++": {"kl_coef": 0.01}}
+TOKENS_PER_TURN = 16
+# label -> (estimator, options); REINFORCE++ twice: KL per turn, and per token (the default)
+CASES: dict[str, tuple[str, dict]] = {
+    "reinforce++": ("reinforce++", {"kl_coef": 0.01, "level": "turn"}),
+    "reinforce++tok": ("reinforce++", {"kl_coef": 0.01}),
+}
 
 
 def make_batch(n_traj: int, n_turns: int, group_size: int, seed: int) -> list[Trajectory]:
-    """Random trajectories with values, KL and rewards on every turn."""
+    """Random trajectories with values, KL (per turn and per token) and rewards on every
+    turn, each turn 16 action tokens."""
     rng = random.Random(seed)
     keys = [f"state-{k}" for k in range(12)]
     actions = [f"action-{a}" for a in range(4)]
@@ -58,8 +66,9 @@ def make_batch(n_traj: int, n_turns: int, group_size: int, seed: int) -> list[Tr
                 observation=Observation(text=key, state_key=key),
                 action=rng.choice(actions),
                 reward=rng.random() * 0.1,
-                info={"value": rng.random(), "kl": rng.random() * 0.01, "action_valid": True},
-                state_key=key,
+                info={"value": rng.random(), "kl": rng.random() * 0.01, "action_valid": True,
+                      "token_kl": [rng.random() * 0.001] * TOKENS_PER_TURN},
+                state_key=key, action_ids=list(range(TOKENS_PER_TURN)),
             ))
         batch.append(Trajectory(
             task=Task(id=f"t{i // group_size}", env_id="bench"), turns=turns,
@@ -73,15 +82,6 @@ def timed(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
-
-
-@contextmanager
-def reused_view(trajectories: list[Trajectory]) -> Iterator[TurnBatch]:
-    """Make estimators reuse one ``TurnBatch`` of ``trajectories``: once a call has read its
-    columns they stay cached on the view, so later calls cost arithmetic + output only."""
-    view = TurnBatch.build(trajectories)
-    with mock.patch.object(TurnBatch, "build", lambda _: view):
-        yield view
 
 
 def update_step_fn(batch_size: int, seq_len: int) -> Callable[[], None]:
@@ -112,7 +112,9 @@ def main() -> None:
     torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
     batch = make_batch(args.trajectories, args.turns, args.group_size, seed=0)
     update = update_step_fn(64, 128)
-    estimators = {name: get_advantage(name) for name in list_advantages()}
+    cases = {name: (name, {}) for name in list_advantages()} | CASES
+    estimators = {label: partial(get_advantage(name), **options)
+                  for label, (name, options) in cases.items()}
     update()  # warm-up
     updates: list[float] = []
     timings: dict[str, list[float]] = {name: [] for name in estimators}
@@ -121,16 +123,14 @@ def main() -> None:
     for _ in range(args.repeats):  # interleaved, so load changes hit both sides alike
         updates.append(timed(update))
         for name, estimator in estimators.items():
-            options = OPTIONS.get(name, {})
-            seconds = timed(lambda e=estimator, o=options: e(batch, **o))
+            seconds = timed(lambda e=estimator: e(batch))
             timings[name].append(seconds)
             ratios[name].append(seconds / updates[-1])
     for name, estimator in estimators.items():
-        options = OPTIONS.get(name, {})
-        with reused_view(batch):
-            estimator(batch, **options)  # reads the columns once
-            for _ in range(args.repeats):
-                arith[name].append(timed(lambda e=estimator, o=options: e(batch, **o)))
+        view = TurnBatch.build(batch)  # what the trainer hands the estimator
+        estimator(view)  # reads the columns it needs once; they stay on the view
+        for _ in range(args.repeats):
+            arith[name].append(timed(lambda e=estimator, v=view: e(v)))
     view = TurnBatch.build(batch)
     full = np.zeros(view.mask.shape)
     lists = statistics.median(timed(lambda: view.scatter(full)) for _ in range(args.repeats))

@@ -71,11 +71,23 @@ def test_empty_and_all_errored_batches(traj):
 
 def test_intern_pair_codes_and_distinct():
     codes = intern(["b", "a", "b", "c", "a"]).tolist()
-    assert codes == [0, 1, 0, 3, 1]
+    assert codes == [0, 1, 0, 2, 1]  # dense, in order of first occurrence
     assert pair_codes(np.array([0, 0, 1, 1, 0]), np.array([5, 2, 5, 5, 5])).tolist() == [
         1, 0, 2, 2, 1]
+    # a pair space too large for the presence table: the sort path, same numbering
+    assert pair_codes(np.array([0, 0, 1, 1]), np.array([0, 10**6, 0, 10**6])).tolist() == [
+        0, 1, 2, 3]
     assert distinct(np.array([3, 1, 3, 2, 1])).tolist() == [1, 2, 3]
     assert distinct(np.array([], dtype=np.int64)).tolist() == []
+
+
+def test_pair_codes_table_and_sort_paths_agree():
+    rng = np.random.default_rng(0)
+    first, second = rng.integers(0, 7, 500), rng.integers(0, 30, 500)
+    expected = np.unique(first * 30 + second, return_inverse=True)[1]
+    assert pair_codes(first, second).tolist() == expected.tolist()  # table path
+    wide = second * 10**5  # same pairs, spread over a space the table would not take
+    assert pair_codes(first, wide).tolist() == expected.tolist()
 
 
 def random_batch(traj, seed: int) -> list:

@@ -47,3 +47,12 @@ def test_group_stats_population_and_unbiased():
     assert count.tolist() == [2.0, 1.0]
     _, std_unbiased, _ = group_stats(values, np.array([0, 0, 1]), 2, unbiased=True)
     assert std_unbiased.tolist() == pytest.approx([2.0**0.5, 0.0])
+
+
+def test_group_stats_frequency_weights_equal_repeated_samples():
+    # [1, 3] weighted (2, 1) is the sample [1, 1, 3]: mean 5/3, unbiased var
+    # ((2/3)^2 * 2 + (4/3)^2) / 2 = 4/3
+    mean, std, count = group_stats(np.array([1.0, 3.0, 7.0]), np.array([0, 0, 1]), 2,
+                                   unbiased=True, weights=np.array([2.0, 1.0, 0.0]))
+    assert mean.tolist() == pytest.approx([5 / 3, 0.0]) and count.tolist() == [3.0, 0.0]
+    assert std.tolist() == pytest.approx([(4 / 3) ** 0.5, 0.0])

@@ -24,20 +24,35 @@ from agentrl.core.types import Trajectory, Turn
 
 
 def intern(items: Iterable[Hashable]) -> np.ndarray:
-    """An int code per item, equal items sharing one: the position of its first occurrence.
+    """Dense int codes 0 .. n_distinct-1, equal items sharing one, numbered by first occurrence.
 
-    Codes are < the number of items but not consecutive (``pair_codes`` makes dense ones).
+    One C-level pass gives each item the position of its value's first occurrence (a
+    first occurrence is the item whose code is its own position); a prefix count of those
+    turns the positions into consecutive numbers, with no sort.
     """
     table: dict[object, int] = {}
-    return np.fromiter(map(table.setdefault, items, count()), dtype=np.int64)
+    first_position = np.fromiter(map(table.setdefault, items, count()), dtype=np.int64)
+    is_first = first_position == np.arange(first_position.size)
+    return (np.cumsum(is_first) - 1)[first_position]
 
 
 def pair_codes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Codes 0 .. n_distinct-1 of the pairs (first_k, second_k) of two non-negative code arrays."""
+    """Dense codes 0 .. n_distinct-1 of the pairs (first_k, second_k) of two non-negative code
+    arrays, in the order of the pairs' values.
+
+    When the pair space is small next to the data (groups × distinct keys, the usual case)
+    a presence table and a prefix count number the pairs in O(n + space); else a sort.
+    """
     if not first.size:
         return first.astype(np.int64)
-    pairs = first * (int(second.max()) + 1) + second
-    return np.unique(pairs, return_inverse=True)[1].reshape(pairs.shape)
+    width = int(second.max()) + 1
+    pairs = first * width + second
+    space = (int(first.max()) + 1) * width
+    if space > max(4 * pairs.size, 1 << 16):
+        return np.unique(pairs, return_inverse=True)[1].reshape(pairs.shape)
+    present = np.zeros(space, dtype=bool)
+    present[pairs] = True
+    return (np.cumsum(present) - 1)[pairs]
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
@@ -210,16 +225,22 @@ def discounted_returns_matrix(rewards: np.ndarray, gamma: float) -> np.ndarray:
 
 
 def group_stats(
-    values: np.ndarray, group: np.ndarray, n_groups: int, *, unbiased: bool = False
+    values: np.ndarray, group: np.ndarray, n_groups: int, *, unbiased: bool = False,
+    weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-group (mean, std, count) of the samples ``values`` labelled by ``group``.
 
-    std is the population std, or Bessel-corrected with ``unbiased`` (0 where undefined).
+    ``weights`` are frequency weights (sample k stands for ``weights[k]`` equal samples;
+    count is their sum). std is the population std, or Bessel-corrected with ``unbiased``
+    (0 where undefined).
     """
-    count = np.bincount(group, minlength=n_groups).astype(float)
-    total = np.bincount(group, weights=values, minlength=n_groups)
+    count = np.bincount(group, weights=weights, minlength=n_groups).astype(float)
+    weighted = values if weights is None else values * weights
+    total = np.bincount(group, weights=weighted, minlength=n_groups)
     mean = np.divide(total, count, out=np.zeros(n_groups), where=count > 0)
-    squares = np.bincount(group, weights=(values - mean[group]) ** 2, minlength=n_groups)
+    deviations = (values - mean[group]) ** 2
+    squares = np.bincount(group, weights=deviations if weights is None else deviations * weights,
+                          minlength=n_groups)
     dof = count - 1 if unbiased else count
     std = np.sqrt(np.divide(squares, dof, out=np.zeros(n_groups), where=dof > 0))
     return mean, std, count

@@ -72,12 +72,10 @@ def episode_advantages(batch: TurnBatch, per_step: bool, use_std: bool,
                        eps: float) -> np.ndarray:
     """A^E per row (eq. 3); statistics over step samples or trajectories, as in the code."""
     rewards = batch.outcomes()
-    if per_step:
-        samples = np.repeat(rewards, batch.lengths)
-        labels = np.repeat(batch.group, batch.lengths)
-    else:
-        samples, labels = rewards, batch.group
-    mean, std, count = group_stats(samples, labels, batch.n_groups, unbiased=True)
+    # per step: each trajectory's R counted once per turn (its length as frequency weight)
+    weights = batch.lengths.astype(float) if per_step else None
+    mean, std, count = group_stats(rewards, batch.group, batch.n_groups, unbiased=True,
+                                   weights=weights)
     mean[count <= 1], std[count <= 1] = 0.0, 1.0
     centred = rewards - mean[batch.group]
     return centred / (std[batch.group] + eps) if use_std else centred

@@ -99,29 +99,33 @@ def reinforce_pp(
         mean_r, _, _ = group_stats(batch.outcomes(), batch.group, batch.n_groups)
         rows, cols = batch.last_turn()
         rewards[rows, cols] -= mean_r[batch.group[rows]]
-    token_kl = token_kl_lists(batch) if kl_coef != 0.0 and level == "token" else None
-    if kl_coef != 0.0:
-        turn_kl = (np.fromiter(map(sum, token_kl), float, batch.n_turns) if token_kl is not None
-                   else batch.info("kl", "reinforce++", KL_HINT))
+    counts = batch.token_counts
+    flat_kl = turn_of_token = None
+    if kl_coef != 0.0 and level == "token":
+        flat_kl = np.fromiter(chain.from_iterable(token_kl_lists(batch)), float,
+                              int(counts.sum()))
+        turn_of_token = np.repeat(np.arange(batch.n_turns), counts)
+        turn_kl = np.bincount(turn_of_token, weights=flat_kl, minlength=batch.n_turns)
         rewards -= kl_coef * batch.matrix(turn_kl)
+    elif kl_coef != 0.0:
+        rewards -= kl_coef * batch.info_matrix("kl", "reinforce++", KL_HINT)
     returns = discounted_returns_matrix(rewards, gamma)[batch.mask]  # G_k, row-major
-    weights = np.ones_like(returns) if level == "turn" else batch.token_counts.astype(float)
+    weights = np.ones_like(returns) if level == "turn" else counts.astype(float)
     if returns.size and not weights.sum():
         raise ValueError("reinforce++ level='token' weighs turns by their action tokens, but no "
                          "turn has action_ids; use level='turn' for turns without token ids")
-    if token_kl is None:  # one value per turn (with "token": each weighed by its tokens)
+    if flat_kl is None:  # one value per turn (with "token": each weighed by its tokens)
         mean, std = batch_stats(returns, weights)
         return batch.scatter(batch.matrix((returns - mean) / (std + eps)))
-    counts = batch.token_counts
-    flat_kl = np.fromiter(chain.from_iterable(token_kl), float, int(counts.sum()))
-    turn_of_token = np.repeat(np.arange(batch.n_turns), counts)
     before = np.cumsum(flat_kl) - flat_kl  # Σ of the KLs before each token, batch-wide
     first_token = np.cumsum(counts) - counts
     before_in_turn = before - before[first_token[turn_of_token]]
     per_token = returns[turn_of_token] + kl_coef * before_in_turn  # G_{k,j}
     mean, std = batch_stats(per_token, np.ones_like(per_token))
-    per_token, per_turn = (per_token - mean) / (std + eps), (returns - mean) / (std + eps)
-    rows = np.split(per_token, first_token[1:].tolist()) if batch.n_turns else []
+    tokens = ((per_token - mean) / (std + eps)).tolist()
+    turns = ((returns - mean) / (std + eps)).tolist()
     # a turn without action tokens trains nothing: it shows its turn's value, G_k normalised
-    return batch.scatter_flat([row.tolist() if row.size else value
-                               for row, value in zip(rows, per_turn.tolist(), strict=True)])
+    return batch.scatter_flat([
+        tokens[start : start + n] if n else value
+        for start, n, value in zip(first_token.tolist(), counts.tolist(), turns, strict=True)
+    ])
