@@ -186,6 +186,8 @@ class Trainer:
             turn.info["token_kl"], turn.info["kl"] = [], 0.0
         scored = [turn for turn in turns if turn.action_ids]
         size = self.optim.micro_batch_size
+        training = self.policy.model.training
+        self.policy.model.eval()  # as at rollout: no dropout in the reference's scores
         for start in range(0, len(scored), size):
             chunk = scored[start : start + size]
             reference = self._reference_logprobs([t.prompt_ids for t in chunk],
@@ -196,6 +198,7 @@ class Trainer:
                 token_kl = [old - ref for old, ref in
                             zip(turn.action_logprobs, ref_row, strict=True)]
                 turn.info["token_kl"], turn.info["kl"] = token_kl, sum(token_kl)
+        self.policy.model.train(training)
 
     # -- stage 3 --------------------------------------------------------------------------
 
