@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
+import typing
+from collections.abc import Callable
 from functools import partial
+from typing import Any, Literal
 
 from agentrl.algos.entropy import ENTROPY_TERMS
-from agentrl.algos.registry import list_advantages, list_shapings
+from agentrl.algos.registry import get_advantage, get_shaping, list_advantages, list_shapings
 from agentrl.core.env import Env
 from agentrl.core.registry import make
 from agentrl.policy.resolve import ModelResolutionError, check_resolvable
@@ -60,6 +64,15 @@ def _check_names(recipe: Recipe) -> None:
                 f"recipe: algorithm.shaping contains {name!r}, which is not registered; "
                 f"registered: {', '.join(list_shapings())}"
             )
+    _check_options("algorithm.advantage_options", algorithm.advantage,
+                   get_advantage(algorithm.advantage), algorithm.advantage_options)
+    for name, options in algorithm.shaping_options.items():
+        if name not in algorithm.shaping:
+            raise RecipeError(
+                f"recipe: algorithm.shaping_options.{name}: {name!r} is not in algorithm.shaping "
+                f"({', '.join(algorithm.shaping) or 'empty'})"
+            )
+        _check_options(f"algorithm.shaping_options.{name}", name, get_shaping(name), options)
     if algorithm.entropy not in ENTROPY_TERMS:
         raise RecipeError(
             f"recipe: algorithm.entropy={algorithm.entropy!r}; allowed: {', '.join(ENTROPY_TERMS)}"
@@ -74,6 +87,29 @@ def _check_names(recipe: Recipe) -> None:
             f"recipe: rollout.group_size={recipe.rollout.group_size}: "
             f"{algorithm.advantage} compares rollouts of a group; use at least 2"
         )
+
+
+def _check_options(key: str, name: str, fn: Callable[..., Any], options: dict[str, Any]) -> None:
+    """Each option must be a keyword of ``fn`` (registered as ``name``), and a ``Literal``
+    option one of its values."""
+    parameters = inspect.signature(fn).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return
+    allowed = [name for name, p in parameters.items()
+               if p.kind is inspect.Parameter.KEYWORD_ONLY and name != "context"]
+    try:
+        hints = typing.get_type_hints(fn)
+    except (NameError, TypeError):  # an annotation that cannot be resolved: names only
+        hints = {}
+    for option, value in options.items():
+        if option not in allowed:
+            raise RecipeError(f"recipe: {key}.{option}: {name} has no such option; "
+                              f"options: {', '.join(allowed) or 'none'}")
+        choices = typing.get_args(hints.get(option)) \
+            if typing.get_origin(hints.get(option)) is Literal else ()
+        if choices and value not in choices:
+            raise RecipeError(f"recipe: {key}.{option}={value!r}; allowed: "
+                              f"{', '.join(map(str, choices))}")
 
 
 def _check_warm_start(recipe: Recipe, env: Env) -> None:

@@ -104,6 +104,22 @@ def test_preflight_unknown_shaping_and_entropy() -> None:
         _check("algorithm.entropy=max")
 
 
+def test_preflight_checks_estimator_and_shaping_options() -> None:
+    with pytest.raises(RecipeError, match=r"algorithm.advantage_options.gama: gae has no such "
+                                          r"option; options: gamma, lam, outcome, level"):
+        _check("algorithm.advantage=gae", "algorithm.advantage_options={gama: 0.9}")
+    with pytest.raises(RecipeError, match=r"algorithm.advantage_options.level='tokens'; "
+                                          r"allowed: turn, token"):
+        _check("algorithm.advantage=gae", "algorithm.advantage_options={level: tokens}")
+    with pytest.raises(RecipeError, match=r"algorithm.shaping_options.gated.treshold: gated has "
+                                          r"no such option"):
+        _check("algorithm.shaping=[gated]", "algorithm.shaping_options={gated: {treshold: 1}}")
+    with pytest.raises(RecipeError, match=r"algorithm.shaping_options.gated: 'gated' is not in "
+                                          r"algorithm.shaping \(format\)"):
+        _check("algorithm.shaping=[format]", "algorithm.shaping_options={gated: {threshold: 1}}")
+    _check("algorithm.advantage=gae", "algorithm.advantage_options={gamma: 0.9, level: token}")
+
+
 def test_preflight_bad_split_names_the_splits() -> None:
     with pytest.raises(RecipeError, match=r"eval.split='test' is not a split of toy/corridor; "
                                           r"splits: train, valid, heldout"):

@@ -1,10 +1,10 @@
 """What model-dependent credit stages receive, and the model reads they share.
 
 ``ShapingContext`` is handed by the trainer to every shaping whose signature has a
-``context`` parameter (SPA's progress estimator, IGPO's information gain). Two helpers are
-shared by those shapings and the PPO critic: ``hidden_features`` (batched, frozen
-final-layer features of the policy) and ``scalar_head`` (the small trainable head put on
-top of them).
+``context`` parameter (SPA's progress estimator, IGPO's information gain). Helpers shared
+by those shapings and the PPO critic: ``hidden_features`` (batched, frozen final-layer
+features of the policy), ``action_token_features`` (the same before every action token) and
+``scalar_head`` (the small trainable head put on top of them).
 """
 
 from __future__ import annotations
@@ -64,6 +64,33 @@ def hidden_features(policy: Any, sequences: list[list[int]], batch_size: int = 1
     finally:
         policy.model.train(was_training)
     return torch.cat(chunks)
+
+
+def action_token_features(
+    policy: Any, prompts: list[list[int]], actions: list[list[int]], batch_size: int = 16
+) -> torch.Tensor:
+    """Final-layer hidden state of every state s_{t,j} before action token j, [Σ|a_t|, H].
+
+    s_{t,j} = prompt_t + a_t[:j], so the states of turn t are the last |a_t| positions of
+    prompt_t + a_t[:-1]; rows in turn order, tokens in order. No gradient, eval mode, as
+    ``hidden_features``.
+    """
+    sequences = [prompt + action[:-1] for prompt, action in zip(prompts, actions, strict=True)]
+    counts = [len(action) for action in actions]
+    was_training = policy.model.training
+    policy.model.eval()
+    try:
+        rows = [
+            state.detach().float().cpu()
+            for start in range(0, len(sequences), batch_size)
+            for state in policy.tail_hidden(sequences[start : start + batch_size],
+                                            counts[start : start + batch_size])
+        ]
+    finally:
+        policy.model.train(was_training)
+    if not rows:
+        raise ValueError("action_token_features: no turns given")
+    return torch.cat(rows)
 
 
 def scalar_head(input_dim: int, hidden: int | None = None) -> nn.Module:

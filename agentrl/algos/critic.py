@@ -2,8 +2,11 @@
 
 PPO (Schulman et al. 2017, eq. 9) fits V by regression, L^VF = (V(s_t) − V̂_t)², toward
 the returns V̂_t the GAE estimator gives (``agentrl.algos.advantages.gae.gae_returns``).
-The state s_t of turn t is its prompt; V reads the policy's final-layer hidden state at the
-prompt's last token (the assistant generation prompt), so one value per turn.
+``level="turn"``: the state s_t of turn t is its prompt; V reads the policy's final-layer
+hidden state at the prompt's last token (the assistant generation prompt), one value per
+turn, ``turn.info["value"]``. ``level="token"``: a value per action token, V(s_{t,j}) with
+s_{t,j} = prompt + the action's first j tokens (verl's token-level PPO), written as
+``turn.info["token_values"]``, and the first one (= V(s_t)) as ``turn.info["value"]``.
 
 Deviation (documented): the backbone is shared but frozen for the critic — features are
 detached and only the head (linear, or an MLP with ``hidden`` units) learns, as a separate
@@ -13,14 +16,15 @@ it would need the value loss inside the policy's backward pass.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import torch
 
-from agentrl.algos.context import hidden_features, scalar_head
-from agentrl.core.types import Trajectory
+from agentrl.algos.context import action_token_features, hidden_features, scalar_head
+from agentrl.core.types import Trajectory, Turn
 
 VALUE_KEY = "value"
+TOKEN_VALUES_KEY = "token_values"
 
 
 def explained_variance(predicted: list[float], targets: list[float]) -> float:
@@ -37,18 +41,22 @@ def explained_variance(predicted: list[float], targets: list[float]) -> float:
 
 
 class Critic:
-    """V(s_t) = head(h(prompt_t)), h the policy's frozen final hidden state."""
+    """V(s) = head(h(s)), h the policy's frozen final hidden state; per turn or per token."""
 
     def __init__(
         self,
         policy: Any,
         *,
+        level: Literal["turn", "token"] = "turn",
         hidden: int | None = None,
         lr: float = 1e-3,
         batch_size: int = 16,
         seed: int = 0,
     ) -> None:
+        if level not in ("turn", "token"):
+            raise ValueError(f"critic level={level!r} is not allowed; choose one of: turn, token")
         self.policy, self.hidden, self.lr, self.batch_size = policy, hidden, lr, batch_size
+        self.level = level
         input_dim = int(policy.model.config.hidden_size)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
@@ -56,38 +64,57 @@ class Critic:
         self.optimizer = torch.optim.Adam(self.head.parameters(), lr=lr)
         self._cache: dict[tuple[int, ...], torch.Tensor] = {}
 
-    def _features(self, prompts: list[list[int]]) -> torch.Tensor:
-        """Features of each prompt; reuses those read by the last ``annotate``."""
-        missing = [p for p in dict.fromkeys(map(tuple, prompts)) if p not in self._cache]
+    def _features(self, turns: list[Turn]) -> torch.Tensor:
+        """Features of every state of ``turns`` (a row per turn, or per action token);
+        reuses those read by the last ``annotate``."""
+        keys = [(tuple(turn.prompt_ids), tuple(turn.action_ids) if self.level == "token" else ())
+                for turn in turns]
+        missing = [key for key in dict.fromkeys(keys) if key not in self._cache]
         if missing:
-            read = hidden_features(self.policy, [list(p) for p in missing], self.batch_size)
+            prompts = [list(prompt) for prompt, _ in missing]
+            if self.level == "turn":
+                read = list(hidden_features(self.policy, prompts, self.batch_size))
+            else:
+                actions = [list(action) for _, action in missing]
+                flat = action_token_features(self.policy, prompts, actions, self.batch_size)
+                read = list(flat.split([len(action) for action in actions]))
             self._cache.update(zip(missing, read, strict=True))
-        return torch.stack([self._cache[tuple(p)] for p in prompts])
+        rows = [self._cache[key] for key in keys]
+        return torch.cat(rows) if self.level == "token" else torch.stack(rows)
 
     @staticmethod
-    def _prompts(trajectories: list[Trajectory]) -> list[list[int]]:
-        return [turn.prompt_ids for t in trajectories if not t.errored for turn in t.turns]
+    def _turns(trajectories: list[Trajectory]) -> list[Turn]:
+        return [turn for t in trajectories if not t.errored for turn in t.turns]
 
     def annotate(self, trajectories: list[Trajectory]) -> list[Trajectory]:
-        """Write ``turn.info["value"] = V(s_t)`` on every turn of non-errored trajectories.
+        """Write the values (see the module docstring) on every turn of non-errored
+        trajectories.
 
         Modifies the trajectories in place (and returns them); one batched feature read.
         """
-        prompts = self._prompts(trajectories)
+        turns = self._turns(trajectories)
         self._cache = {}
-        if not prompts:
+        if not turns:
             return trajectories
         with torch.no_grad():
-            values = self.head(self._features(prompts)).squeeze(-1).tolist()
-        turns = [turn for t in trajectories if not t.errored for turn in t.turns]
-        for turn, value in zip(turns, values, strict=True):
-            turn.info[VALUE_KEY] = value
+            values = self.head(self._features(turns)).squeeze(-1).tolist()
+        if self.level == "turn":
+            for turn, value in zip(turns, values, strict=True):
+                turn.info[VALUE_KEY] = value
+            return trajectories
+        start = 0
+        for turn in turns:
+            row, start = values[start : start + len(turn.action_ids)], start + len(turn.action_ids)
+            turn.info[TOKEN_VALUES_KEY] = row
+            turn.info[VALUE_KEY] = row[0] if row else 0.0
         return trajectories
 
     def fit(
-        self, trajectories: list[Trajectory], returns: list[list[float]], *, epochs: int = 4
+        self, trajectories: list[Trajectory], returns: list[list[float | list[float]]], *,
+        epochs: int = 4,
     ) -> dict[str, float]:
-        """Regress V toward ``returns`` (one per turn; errored trajectories skipped).
+        """Regress V toward ``returns`` (per turn one float, or with ``level="token"`` one
+        list per turn with a return per action token; errored trajectories skipped).
 
         ``epochs`` full-batch Adam steps on the MSE. Metrics: ``loss/value`` (MSE before the
         last step) and ``train/explained_variance`` of the values before fitting.
@@ -96,14 +123,14 @@ class Critic:
             raise ValueError(
                 f"critic.fit: {len(returns)} return rows for {len(trajectories)} trajectories"
             )
-        prompts = self._prompts(trajectories)
+        turns = self._turns(trajectories)
         targets = [
-            float(g) for t, row in zip(trajectories, returns, strict=True) if not t.errored
-            for g in _checked_row(t, row)
+            g for t, row in zip(trajectories, returns, strict=True) if not t.errored
+            for g in _targets(t, row, self.level)
         ]
-        if not prompts:
+        if not turns or not targets:
             return {}
-        features = self._features(prompts)
+        features = self._features(turns)
         target = torch.tensor(targets, dtype=torch.float32)
         with torch.no_grad():
             before = self.head(features).squeeze(-1).tolist()
@@ -128,10 +155,22 @@ class Critic:
         self.optimizer.load_state_dict(state["optimizer"])
 
 
-def _checked_row(trajectory: Trajectory, row: list[float]) -> list[float]:
+def _targets(trajectory: Trajectory, row: list[Any], level: str) -> list[float]:
+    """The regression targets of one trajectory, in the order ``_features`` reads states."""
     if len(row) != len(trajectory.turns):
         raise ValueError(
             f"critic.fit: task {trajectory.task.id!r} has {len(trajectory.turns)} turns but "
             f"{len(row)} returns"
         )
-    return row
+    if level == "turn":
+        return [float(g) for g in row]
+    targets: list[float] = []
+    for t, (turn, entry) in enumerate(zip(trajectory.turns, row, strict=True)):
+        if not turn.action_ids:
+            continue  # no action token, no state read, nothing to fit
+        if not isinstance(entry, list) or len(entry) != len(turn.action_ids):
+            raise ValueError(
+                f"critic.fit: turn {t} of task {trajectory.task.id!r} needs a return per "
+                f"action token ({len(turn.action_ids)}), got {entry!r}")
+        targets += map(float, entry)
+    return targets

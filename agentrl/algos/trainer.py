@@ -105,7 +105,7 @@ class Trainer:
         if algorithm.advantage == "gae":
             from agentrl.algos.critic import Critic
 
-            self.critic = Critic(policy)
+            self.critic = Critic(policy, level=algorithm.advantage_options.get("level", "turn"))
 
     def _make_reference(self) -> torch.nn.Module | None:
         """A frozen copy of the start policy; with LoRA the adapter is switched off instead."""
@@ -239,7 +239,8 @@ class Trainer:
 
         assert self.critic is not None
         options = self.algorithm.advantage_options
-        returns_options = {k: options[k] for k in ("gamma", "lam", "outcome") if k in options}
+        returns_options = {k: options[k] for k in ("gamma", "lam", "outcome", "level")
+                           if k in options}
         return self.critic.fit(shaped, gae_returns(batch, **returns_options))
 
     def _optimizer_step(self, minibatch: list[TurnSample], progress: float) -> dict[str, float]:

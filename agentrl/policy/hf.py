@@ -206,6 +206,23 @@ class HFPolicy:
         )
         return output.hidden_states[-1][:, -1].float()
 
+    def tail_hidden(self, sequences: list[list[int]], counts: list[int]) -> list[torch.Tensor]:
+        """Final-layer hidden states at the last ``counts[i]`` tokens of each sequence:
+        a [counts[i], H] tensor per sequence (no grad)."""
+        widest = max(counts, default=0)
+        if widest == 0:
+            return [torch.zeros(0, self.model.config.hidden_size) for _ in sequences]
+        ids, mask = left_pad(sequences, self.tokenizer.pad_token_id)
+        output = self.model(
+            input_ids=ids.to(self.device),
+            attention_mask=mask.to(self.device),
+            position_ids=positions_from_mask(mask).to(self.device),
+            output_hidden_states=True,
+            logits_to_keep=1,
+        )
+        tail = output.hidden_states[-1][:, -widest:].float()
+        return [tail[row, widest - n :] for row, n in enumerate(counts)]
+
     def trainable_parameters(self) -> Iterator[torch.nn.Parameter]:
         """The model's parameters that require gradients (only the adapter's under LoRA)."""
         return (p for p in self.model.parameters() if p.requires_grad)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+import torch
 
 from agentrl.algos.advantages.gae import gae, gae_returns
 from agentrl.algos.critic import Critic, explained_variance
@@ -105,3 +106,32 @@ def test_fit_rejects_returns_of_the_wrong_shape(policy):
     trajectories = batch(policy)
     with pytest.raises(ValueError, match="3 turns but 2 returns"):
         Critic(policy).fit(trajectories, [[1.0, 1.0], [0.0, 0.0], [0.0]])
+
+
+def test_token_features_are_the_states_before_each_action_token(policy):
+    from agentrl.algos.context import action_token_features, hidden_features
+
+    prompts, actions = [[1, 5, 9, 3], [1, 7]], [[11, 12, 13], [21]]
+    features = action_token_features(policy, prompts, actions)
+    expected = hidden_features(policy, [[1, 5, 9, 3], [1, 5, 9, 3, 11], [1, 5, 9, 3, 11, 12],
+                                        [1, 7]])
+    torch.testing.assert_close(features, expected, atol=1e-5, rtol=1e-4)
+
+
+def test_token_level_critic_annotates_fits_and_feeds_token_gae(policy):
+    trajectories = batch(policy)
+    critic = Critic(policy, level="token", lr=1e-2)
+    critic.annotate(trajectories)
+    for turn in trajectories[0].turns + trajectories[1].turns:
+        assert turn.info["token_values"] == [0.0] * len(turn.action_ids)  # a fresh head
+        assert turn.info["value"] == 0.0
+    assert "token_values" not in trajectories[2].turns[0].info  # errored: left alone
+    returns = gae_returns(trajectories, level="token")
+    assert [len(entry) for entry in returns[0]] == [len(t.action_ids)
+                                                    for t in trajectories[0].turns]
+    first = critic.fit(trajectories, returns, epochs=1)
+    for _ in range(4):
+        last = critic.fit(trajectories, returns, epochs=10)
+    assert last["loss/value"] < first["loss/value"]
+    with pytest.raises(ValueError, match="needs a return per action token"):
+        critic.fit(trajectories, gae_returns(trajectories))  # per-turn returns

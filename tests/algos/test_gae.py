@@ -1,4 +1,4 @@
-"""GAE: hand-computed δ and Â over turns, and the critic's targets."""
+"""GAE: hand-computed δ and Â over turns and over action tokens, and the critic's targets."""
 
 import pytest
 
@@ -39,3 +39,35 @@ def test_errored_trajectory_needs_no_values_and_gets_zeros(traj, rows_close):
     batch = [traj("g", 1.0, n=2, errored=True), traj("g", 1.0, values=[1.0])]
     rows_close(gae(batch), [[0.0, 0.0], [0.0]])
     rows_close(gae_returns(batch), [[0.0, 0.0], [1.0]])
+
+
+def test_token_level_gae_runs_over_each_trajectory_s_action_tokens(traj):
+    batch = [
+        traj("g", 1.0, rewards=[0.1, 0.0], tokens=[2, 1],
+             infos=[{"token_values": [0.5, 0.4]}, {"token_values": [0.6]}]),
+        # a turn without tokens: its reward 0.5 lands on the first token after it
+        traj("g", 0.0, rewards=[0.5, 0.0], tokens=[0, 1],
+             infos=[{"token_values": []}, {"token_values": [0.2]}]),
+        traj("g", 1.0, tokens=[3], errored=True),
+    ]
+    gamma, lam = 0.9, 0.8
+    # trajectory 0, tokens (V, r): (0.5, 0), (0.4, 0.1 = turn 0's reward), (0.6, 0 + R = 1)
+    a2 = 1.0 + gamma * 0.0 - 0.6
+    a1 = (0.1 + gamma * 0.6 - 0.4) + gamma * lam * a2
+    a0 = (0.0 + gamma * 0.4 - 0.5) + gamma * lam * a1
+    b0 = 0.5 + 0.0 + gamma * 0.0 - 0.2
+    advantages = get_advantage("gae")(batch, gamma=gamma, lam=lam, level="token")
+    assert advantages[0][0] == pytest.approx([a0, a1]) and advantages[0][1] == pytest.approx([a2])
+    assert advantages[1][0] == 0.0 and advantages[1][1] == pytest.approx([b0])
+    assert advantages[2] == [0.0]
+    targets = gae_returns(batch, gamma=gamma, lam=lam, level="token")
+    assert targets[0][0] == pytest.approx([a0 + 0.5, a1 + 0.4])
+    assert targets[1][1] == pytest.approx([b0 + 0.2])
+
+
+def test_token_level_gae_checks_its_values(traj):
+    with pytest.raises(KeyError, match=r"turn.info\['token_values'\]"):
+        get_advantage("gae")([traj("g", 1.0, tokens=[2])], level="token")
+    with pytest.raises(ValueError, match="one value per action token"):
+        get_advantage("gae")([traj("g", 1.0, tokens=[2], infos=[{"token_values": [0.1]}])],
+                             level="token")

@@ -23,6 +23,7 @@ METHODS = {
     "reinforce++ (KL in reward)": {"advantage": "reinforce++",
                                    "advantage_options": {"kl_coef": 0.05}},
     "gae (PPO, critic)": {"advantage": "gae"},
+    "gae (PPO, token-level critic)": {"advantage": "gae", "advantage_options": {"level": "token"}},
     "gigpo": {"advantage": "gigpo", "shaping": ["format"]},
     "salt": {"advantage": "salt"},
     "spa": {"advantage": "spa", "shaping": ["spa"], "advantage_options": {"mode": "group_returns"}},

@@ -6,8 +6,17 @@ Estimation":
 - eq. (18):      Â_t = Σ_{l≥0} (γλ)^l δ_{t+l}, computed backwards as Â_t = δ_t + γλ Â_{t+1}.
 The critic's regression targets are the λ-returns V̂_t = Â_t + V(s_t) (``gae_returns``).
 
-Turn-level choices (documented options):
-- V(s_t) is ``turn.info["value"]``, written by the trainer before estimation;
+Levels (option ``level``):
+- ``"turn"``: a step is a turn; V(s_t) is ``turn.info["value"]``, written by the trainer's
+  critic before estimation; one advantage per turn.
+- ``"token"`` (verl's token-level PPO): a step is an action token; the trajectory's action
+  tokens, turn after turn, form one sequence with V = ``turn.info["token_values"]`` (one
+  per action token; the observation tokens between turns are not steps), turn t's reward
+  on its last token (a turn without tokens: on the last token before it, or the first
+  one after it when none is before), γ and λ per token; each turn's entry is the list of
+  its tokens' advantages (0.0 without tokens).
+
+Choices (documented options):
 - r_t is ``turn.reward`` with the outcome reward added on the last turn (``outcome="add"``;
   see ``returns`` for "replace" / "ignore");
 - the value after the last turn is 0: a terminated episode has no future, and a truncated
@@ -16,6 +25,10 @@ Defaults γ = λ = 1.0 follow verl's PPO for LLM agents (undiscounted episodic r
 """
 
 from __future__ import annotations
+
+from itertools import chain
+from operator import attrgetter, itemgetter
+from typing import Literal
 
 import numpy as np
 
@@ -51,12 +64,54 @@ def gae_matrix(rewards: np.ndarray, values: np.ndarray, gamma: float, lam: float
     return advantages
 
 
+def token_values(batch: TurnBatch) -> np.ndarray:
+    """``turn.info["token_values"]`` of every turn, flattened row-major, checked."""
+    try:
+        rows = list(map(itemgetter("token_values"), map(attrgetter("info"), batch.flat_turns)))
+    except KeyError:
+        raise batch.missing("token_values", "gae (level='token')", VALUE_HINT) from None
+    if list(map(len, rows)) != batch.token_counts.tolist():
+        raise ValueError("gae (level='token'): turn.info['token_values'] must hold one value "
+                         "per action token of its turn")
+    return np.fromiter(chain.from_iterable(rows), float, int(batch.token_counts.sum()))
+
+
+def token_gae(batch: TurnBatch, turn_rewards: np.ndarray, gamma: float, lam: float,
+              targets: bool) -> list[float | list[float]]:
+    """GAE over each trajectory's action tokens (``level="token"``), one entry per turn,
+    row-major: the list of its tokens' Â (or Â + V with ``targets``), 0.0 without tokens."""
+    counts = batch.token_counts
+    n_rows = len(batch.trajectories)
+    row_tokens = np.bincount(batch.turn_row, weights=counts, minlength=n_rows).astype(np.int64)
+    row_start = np.cumsum(row_tokens) - row_tokens
+    token_turn = np.repeat(np.arange(batch.n_turns), counts)
+    token_row = batch.turn_row[token_turn]
+    token_col = np.arange(token_turn.size) - row_start[token_row]
+    width = int(row_tokens.max()) if n_rows else 0
+    values = np.zeros((n_rows, width))
+    values[token_row, token_col] = token_values(batch)
+    rewards = np.zeros((n_rows, width))
+    last_token = np.cumsum(counts) - row_start[batch.turn_row] - 1  # of the turns so far
+    placed = row_tokens[batch.turn_row] > 0
+    np.add.at(rewards, (batch.turn_row[placed], np.maximum(last_token[placed], 0)),
+              turn_rewards[placed])
+    advantages = gae_matrix(rewards, values, gamma, lam)
+    flat = (advantages + values if targets else advantages)[token_row, token_col].tolist()
+    first = (np.cumsum(counts) - counts).tolist()
+    return [flat[start : start + n] if n else 0.0
+            for start, n in zip(first, counts.tolist(), strict=True)]
+
+
 def _gae(trajectories: list[Trajectory] | TurnBatch, gamma: float, lam: float,
-         outcome: OutcomeMode, targets: bool) -> list[list[float]]:
+         outcome: OutcomeMode, level: str, targets: bool) -> list[list[float | list[float]]]:
     check_choice("outcome", outcome, OUTCOME_MODES)
+    check_choice("level", level, ("turn", "token"))
     batch = TurnBatch.of(trajectories)
+    rewards = reward_matrix(batch, outcome)
+    if level == "token":
+        return batch.scatter_flat(token_gae(batch, rewards[batch.mask], gamma, lam, targets))
     values = batch.info_matrix("value", "gae", VALUE_HINT)
-    advantages = gae_matrix(reward_matrix(batch, outcome), values, gamma, lam)
+    advantages = gae_matrix(rewards, values, gamma, lam)
     return batch.scatter(advantages + values if targets else advantages)
 
 
@@ -67,12 +122,15 @@ def gae(
     gamma: float = 1.0,
     lam: float = 1.0,
     outcome: OutcomeMode = "add",
-) -> list[list[float]]:
-    """GAE(γ, λ) per turn (Schulman et al. 2016, eqs. 16–18); errored trajectories get 0.
+    level: Literal["turn", "token"] = "turn",
+) -> list[list[float | list[float]]]:
+    """GAE(γ, λ) per turn or per action token (Schulman et al. 2016, eqs. 16–18); errored
+    trajectories get 0.
 
-    Values come from ``turn.info["value"]``; trajectories are independent (no groups).
+    Values come from the critic (see the module docstring); trajectories are independent
+    (no groups).
     """
-    return _gae(trajectories, gamma, lam, outcome, targets=False)
+    return _gae(trajectories, gamma, lam, outcome, level, targets=False)
 
 
 def gae_returns(
@@ -81,6 +139,7 @@ def gae_returns(
     gamma: float = 1.0,
     lam: float = 1.0,
     outcome: OutcomeMode = "add",
-) -> list[list[float]]:
-    """The critic's targets V̂_t = Â_t + V(s_t) (the TD(λ) return); errored get 0."""
-    return _gae(trajectories, gamma, lam, outcome, targets=True)
+    level: Literal["turn", "token"] = "turn",
+) -> list[list[float | list[float]]]:
+    """The critic's targets V̂ = Â + V (the TD(λ) return) per turn or token; errored get 0."""
+    return _gae(trajectories, gamma, lam, outcome, level, targets=True)
