@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import torch
+
 from agentrl.core.types import Trajectory
 
 
@@ -47,3 +49,14 @@ def turn_samples(
                 )
             )
     return samples
+
+
+def advantage_matrix(samples: list[TurnSample], width: int) -> torch.Tensor:
+    """[B, width] per-token advantages, right-aligned as the trainer scores action tokens:
+    a turn's float on each of its action tokens, or its per-token list; 0 on padding."""
+    advantages = torch.zeros(len(samples), width)
+    for row, sample in enumerate(samples):
+        if sample.action_ids:
+            advantages[row, width - len(sample.action_ids) :] = torch.as_tensor(
+                sample.advantage, dtype=advantages.dtype)
+    return advantages

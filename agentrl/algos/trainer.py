@@ -26,7 +26,7 @@ from agentrl.algos.context import ShapingContext
 from agentrl.algos.entropy import make_entropy_regularizer
 from agentrl.algos.loss import LossAggregation, aggregate, clipped_policy_terms
 from agentrl.algos.registry import get_advantage, get_shaping
-from agentrl.algos.samples import TurnSample, turn_samples
+from agentrl.algos.samples import TurnSample, advantage_matrix, turn_samples
 from agentrl.core.types import Trajectory
 from agentrl.policy.hf import HFPolicy
 
@@ -284,10 +284,7 @@ class Trainer:
         old = torch.zeros_like(scores.logprobs)
         for row, sample in enumerate(micro):
             old[row, width - len(sample.old_logprobs) :] = torch.tensor(sample.old_logprobs)
-        advantages = torch.zeros_like(old)  # per token, right-aligned like the log-probs
-        for row, sample in enumerate(micro):
-            advantages[row, width - len(sample.action_ids) :] = torch.as_tensor(
-                sample.advantage, dtype=old.dtype)
+        advantages = advantage_matrix(micro, width).to(old.device, old.dtype)
         terms = clipped_policy_terms(
             scores.logprobs, old, advantages,
             clip_low=self.algorithm.clip_low, clip_high=self.algorithm.clip_high,
