@@ -15,7 +15,9 @@ critic forward pass and the progress model are not in these figures (they are sh
 critic stages of the update). The split printed: ``arith_s`` = the same call on a view
 whose columns are already read (arithmetic + output lists; the trainer hands estimators one
 view per update, so columns another stage read are not read again), ``read_s`` = total −
-arith_s (view build + field reads), ``lists_s`` = the output lists alone.
+arith_s (view build + field reads), ``lists_s`` = the output lists alone, and
+``read_one_field`` = reading one float field (``turn.reward``) of every turn: the floor of
+any estimator that reads per-turn data from ``Turn`` objects.
 Two denominators, both printed: ``overhead_pct_<name>`` = 100 · t_estimator / t_step, one
 optimizer step on ONE minibatch of 64 sequences (the strict reading of the target, < 2 %);
 ``batch_update_pct_<name>`` = 100 · t_estimator / (steps · t_step), the update that consumes
@@ -34,6 +36,7 @@ import statistics
 import time
 from collections.abc import Callable
 from functools import partial
+from operator import attrgetter
 
 import numpy as np
 import torch
@@ -132,6 +135,10 @@ def main() -> None:
         for _ in range(args.repeats):
             arith[name].append(timed(lambda e=estimator, v=view: e(v)))
     view = TurnBatch.build(batch)
+    turns = view.flat_turns
+    one_field = statistics.median(  # the floor of any estimator reading a per-turn field
+        timed(lambda: np.fromiter(map(attrgetter("reward"), turns), float, len(turns)))
+        for _ in range(args.repeats))
     full = np.zeros(view.mask.shape)
     lists = statistics.median(timed(lambda: view.scatter(full)) for _ in range(args.repeats))
     update_s = statistics.median(updates)
@@ -148,6 +155,8 @@ def main() -> None:
     print(f"lists_s (output lists of a full {view.mask.shape[0]} x {view.mask.shape[1]} "
           f"matrix, inside arith): {lists:.4f}")
     print(f"update_step_s: {update_s:.4f}")
+    print(f"read_one_field_s: {one_field:.4f}")
+    print(f"read_one_field_pct: {100 * one_field / update_s:.2f}")
     for name, samples in timings.items():
         print(f"estimator_s_{name}: {statistics.median(samples):.4f}")
     for name in estimators:

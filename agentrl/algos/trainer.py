@@ -178,7 +178,7 @@ class Trainer:
 
     @torch.no_grad()
     def _write_reference_kl(self, trajectories: list[Trajectory]) -> None:
-        """REINFORCE++'s KL in the reward (Hu et al. 2025, eq. 7): on every action token,
+        """REINFORCE++'s KL in the reward (Hu et al. 2025, eq. 9): on every action token,
         KL(i) = log π_old(a_i | s_i) − log π_ref(a_i | s_i), with π_old the rollout's
         log-probs; written as ``turn.info["token_kl"]`` and their sum ``turn.info["kl"]``."""
         turns = [turn for t in trajectories if not t.errored for turn in t.turns]

@@ -1,9 +1,9 @@
 """REINFORCE++: returns with the KL penalty in the reward, normalised over the whole batch.
 
 Hu et al. 2025, "REINFORCE++" (arXiv 2501.03262):
-- eq. (7): r(s_t, a_t) = 1[s_t = EOS] r(x, y) − β KL(t),
-  KL(t) = log(π_old(a_t | s_t) / π_ref(a_t | s_t)) — a KL penalty on every token;
-- eq. (8): A_t = r(x, y) − β Σ_{i≥t} KL(i)  — the KL-in-reward return;
+- eq. (8): A_t = r(x, y) − β Σ_{i≥t} KL(i)  — the KL-in-reward return: the outcome
+  reward on the last token and a KL penalty on every token;
+- eq. (9): KL(t) = log(π_old(a_t | s_t) / π_ref(a_t | s_t)) (the k1 estimator);
 - eq. (10): A^norm = (A − mean_batch A) / std_batch A — over the whole batch, not per group;
 - "REINFORCE++ w/ baseline" (group sampling, k > 1): the group-mean reward is subtracted
   from R before the return is formed, and the global normalisation is applied after.
@@ -82,7 +82,7 @@ def reinforce_pp(
     outcome: OutcomeMode = "add",
     eps: float = 1e-8,
 ) -> list[list[float | list[float]]]:
-    """REINFORCE++ (Hu et al. 2025, eqs. 7, 8 and 10) over turns and tokens.
+    """REINFORCE++ (Hu et al. 2025, eqs. 8–10) over turns and tokens.
 
     G per the module docstring with β = ``kl_coef``, R − mean_group R in place of R when
     ``baseline="group_mean"`` (the paper's variant for group sampling; "none" is plain
