@@ -39,6 +39,7 @@ def show_trajectory(path: Path, index: int) -> None:
         typer.secho(f"error: {trajectory.error}", fg=typer.colors.RED)
     typer.echo(f"instruction: {trajectory.task.instruction}")
     for number, turn in enumerate(trajectory.turns):
+        # with per-token advantages (REINFORCE++'s KL, token-level GAE) this is their mean
         advantage = "-" if turn.advantage is None else f"{turn.advantage:+.4f}"
         valid = turn.info.get("action_valid", True)
         typer.secho(f"\n-- turn {number}  state {turn.state_key[:8]}  reward {turn.reward:+.3f}  "
@@ -47,6 +48,10 @@ def show_trajectory(path: Path, index: int) -> None:
         typer.echo(f"obs: {turn.observation.text[:300]}")
         typer.echo(f"reply: {turn.response[:300]}")
         typer.echo(f"action: {turn.action}")
+        credit = [f"{label} {turn.info[key]:+.4f}" for key, label in
+                  (("value", "critic value"), ("kl", "KL to reference")) if key in turn.info]
+        if credit:
+            typer.echo("credit: " + ", ".join(credit))
         components = turn.info.get("reward_components")
         if components:
             typer.echo("reward parts: " + ", ".join(f"{k}={v}" for k, v in components.items()))

@@ -120,3 +120,17 @@ def test_report_on_a_folder_without_metrics_fails(tmp_path: Path) -> None:
     result = runner.invoke(app, ["report", str(tmp_path)])
     assert result.exit_code == 2
     assert "has no metrics.jsonl" in result.output
+
+
+def test_inspect_shows_the_critic_value_and_reference_kl(tmp_path: Path) -> None:
+    from agentrl.core.types import Observation, Task, Trajectory, Turn
+
+    turn = Turn(observation=Observation(text="a room", state_key="room"), action="go",
+                reward=0.5, advantage=0.25, info={"value": 0.125, "kl": 0.0625})
+    trajectory = Trajectory(task=Task(id="t", env_id="toy"), turns=[turn], outcome_reward=1.0)
+    path = tmp_path / "samples.jsonl"
+    path.write_text(trajectory.model_dump_json() + "\n")
+    result = runner.invoke(app, ["inspect", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "reward +0.500  advantage +0.2500" in result.output
+    assert "credit: critic value +0.1250, KL to reference +0.0625" in result.output

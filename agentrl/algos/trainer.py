@@ -379,10 +379,12 @@ class Trainer:
 
 def _copy_credit(source: list[Trajectory], target: list[Trajectory]) -> None:
     """Shapings return copies; give the caller's trajectories (saved as samples for
-    `agentrl inspect`) the shaped rewards, their components and the advantages too."""
+    `agentrl inspect`) the shaped rewards, their components, the advantages and the
+    critic's value / reference KL of each turn too."""
     for shaped, original in zip(source, target, strict=True):
         original.outcome_reward = shaped.outcome_reward
         for new, old in zip(shaped.turns, original.turns, strict=True):
             old.reward, old.advantage = new.reward, new.advantage
-            if "reward_components" in new.info:
-                old.info["reward_components"] = new.info["reward_components"]
+            for key in ("reward_components", "value", "kl"):
+                if key in new.info:
+                    old.info[key] = new.info[key]
