@@ -196,15 +196,7 @@ class HFPolicy:
     @torch.no_grad()
     def last_hidden(self, sequences: list[list[int]]) -> torch.Tensor:
         """Final-layer hidden state at the last token of each sequence, [B, H] (no grad)."""
-        ids, mask = left_pad(sequences, self.tokenizer.pad_token_id)
-        output = self.model(
-            input_ids=ids.to(self.device),
-            attention_mask=mask.to(self.device),
-            position_ids=positions_from_mask(mask).to(self.device),
-            output_hidden_states=True,
-            logits_to_keep=1,
-        )
-        return output.hidden_states[-1][:, -1].float()
+        return torch.cat(self.tail_hidden(sequences, [1] * len(sequences)))
 
     def tail_hidden(self, sequences: list[list[int]], counts: list[int]) -> list[torch.Tensor]:
         """Final-layer hidden states at the last ``counts[i]`` tokens of each sequence:

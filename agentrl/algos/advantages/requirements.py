@@ -75,33 +75,25 @@ def _state_key_problem(trajectories: Sequence[Trajectory]) -> str | None:
     return None
 
 
-def _values_problem(trajectories: Sequence[Trajectory]) -> str | None:
-    for t in trajectories:
-        for index, turn in enumerate(t.turns):
-            if "value" not in turn.info and not t.errored:
-                return (
-                    f"turn {index} of task {t.task.id!r} has no turn.info['value']; "
-                    "this estimator needs a critic (set the trainer's critic)"
-                )
-    return None
+def _info_problem(key: str, why: str) -> Callable[[Sequence[Trajectory]], str | None]:
+    """A check naming the first turn of a non-errored trajectory whose info lacks ``key``."""
+    def check(trajectories: Sequence[Trajectory]) -> str | None:
+        for t in trajectories:
+            for index, turn in enumerate(t.turns):
+                if key not in turn.info and not t.errored:
+                    return f"turn {index} of task {t.task.id!r} has no turn.info[{key!r}]; {why}"
+        return None
 
-
-def _kl_problem(trajectories: Sequence[Trajectory]) -> str | None:
-    for t in trajectories:
-        for index, turn in enumerate(t.turns):
-            if "kl" not in turn.info and not t.errored:
-                return (
-                    f"turn {index} of task {t.task.id!r} has no turn.info['kl']; the KL in "
-                    "the reward needs the reference policy's scores (the trainer writes them)"
-                )
-    return None
+    return check
 
 
 _TRAJECTORY_CHECKS: dict[str, Callable[[Sequence[Trajectory]], str | None]] = {
     "ground_truth": lambda trajectories: _ground_truth_problem([t.task for t in trajectories]),
     "state_key": _state_key_problem,
-    "values": _values_problem,
-    "kl": _kl_problem,
+    "values": _info_problem(
+        "value", "this estimator needs a critic (set the trainer's critic)"),
+    "kl": _info_problem(
+        "kl", "the KL in the reward needs the reference policy's scores (the trainer writes them)"),
 }
 
 
