@@ -104,7 +104,11 @@ class TurnBatch:
     @classmethod
     def of(cls, data: list[Trajectory] | TurnBatch) -> TurnBatch:
         """``data`` itself when it is a view already (columns read once, shared by the
-        pipeline's stages), else the view of the trajectories ``data``."""
+        pipeline's stages), else the view of the trajectories ``data``.
+
+        A view keeps the columns it has read: build it after the last stage that writes
+        per-turn data (the trainer builds it after shaping, the critic and the reference KL).
+        """
         return data if isinstance(data, TurnBatch) else cls.build(data)
 
     @cached_property
