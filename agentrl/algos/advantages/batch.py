@@ -1,12 +1,14 @@
-"""A batch's non-errored trajectories as a columnar view: numpy arrays, built once per call.
+"""A batch's non-errored trajectories as a columnar view: numpy arrays, built once per update.
 
 Every estimator reads a few per-turn fields (reward, a value or KL in ``info``, the state
 key, the action) and writes one advantage per turn. Reading a field of 51,200 pydantic
 ``Turn`` objects costs milliseconds (pointer chasing through scattered objects), so the view
-reads each field the estimator asks for exactly once, in one C-level ``map`` pass, and keeps
-the result; everything after that is numpy on padded (rows × max_turns) matrices, column by
-column. Padding holds zeros, so backward recursions run through it unchanged: a padded
-reward is 0 and a padded value is V = 0 after the end.
+reads each field a stage asks for exactly once, in one C-level ``map`` pass, and keeps
+the result (the trainer builds one view per update and hands it to the estimator and the
+critic's targets; an estimator called on a list builds its own); everything after that
+is numpy on padded (rows × max_turns) matrices, column by column. Padding holds zeros,
+so backward recursions run through it unchanged: a padded reward is 0 and a padded value
+is V = 0 after the end.
 ``benchmarks/credit_overhead.py`` measures what the reads and the arithmetic cost.
 """
 
