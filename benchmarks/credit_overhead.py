@@ -18,8 +18,11 @@ view per update, so columns another stage read are not read again), ``read_s`` =
 arith_s (view build + field reads), ``lists_s`` = the output lists alone, and
 ``read_one_field`` = reading one float field (``turn.reward``) of every turn: the floor of
 any estimator that reads per-turn data from ``Turn`` objects.
-Two denominators, both printed: ``overhead_pct_<name>`` = 100 · t_estimator / t_step, one
+Three denominators, all printed: ``overhead_pct_<name>`` = 100 · t_estimator / t_step, one
 optimizer step on ONE minibatch of 64 sequences (the strict reading of the target, < 2 %);
+``trainer_step_pct_<name>``: one step of agentrl's trainer at its defaults (32 turns of
+96 prompt + 32 action tokens, micro-batches of 4) on the tests' model ``tiny:llama`` (2
+layers of width 64, the embedded model's 49k vocabulary);
 ``batch_update_pct_<name>`` = 100 · t_estimator / (steps · t_step), the update that consumes
 this batch (the estimator runs once per update): one epoch over the batch's turns, each turn
 one 128-token sequence (real multi-turn prompts are longer, so this undercounts), in
@@ -105,6 +108,25 @@ def update_step_fn(batch_size: int, seq_len: int) -> Callable[[], None]:
     return step
 
 
+def trainer_step_fn(turns: int, prompt_len: int, action_len: int) -> Callable[[], None]:
+    """One optimizer step of agentrl's own trainer at its defaults (minibatch of ``turns``
+    turns, micro-batches of 4) on the project's tiny test model ``tiny:llama``."""
+    from agentrl.algos.samples import TurnSample
+    from agentrl.algos.trainer import AlgorithmOptions, OptimOptions, Trainer
+    from agentrl.policy.hf import HFPolicy
+
+    policy = HFPolicy.from_name("tiny:llama")
+    trainer = Trainer(policy, AlgorithmOptions(), OptimOptions(minibatch_size=turns))
+    rng = random.Random(0)
+    vocab = policy.model.config.vocab_size
+    samples = [TurnSample(prompt_ids=[rng.randrange(vocab) for _ in range(prompt_len)],
+                          action_ids=[rng.randrange(vocab) for _ in range(action_len)],
+                          old_logprobs=[-10.0] * action_len, advantage=rng.gauss(0.0, 1.0),
+                          turn_index=0, trajectory_index=i) for i in range(turns)]
+    policy.model.train()
+    return lambda: trainer._optimizer_step(samples, 0.0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trajectories", type=int, default=1024)
@@ -118,7 +140,10 @@ def main() -> None:
     cases = {name: (name, {}) for name in list_advantages()} | CASES
     estimators = {label: partial(get_advantage(name), **options)
                   for label, (name, options) in cases.items()}
-    update()  # warm-up
+    trainer_step = trainer_step_fn(32, 96, 32)
+    update()  # warm-ups
+    trainer_step()
+    trainer_steps = [timed(trainer_step) for _ in range(3)]
     updates: list[float] = []
     timings: dict[str, list[float]] = {name: [] for name in estimators}
     ratios: dict[str, list[float]] = {name: [] for name in estimators}
@@ -165,6 +190,10 @@ def main() -> None:
     for name, samples in timings.items():
         share = statistics.median(samples) / (steps_per_batch_update * update_s)
         print(f"batch_update_pct_{name}: {100 * share:.4f}")
+    trainer_s = statistics.median(trainer_steps)
+    print(f"trainer_step_s: {trainer_s:.4f}")
+    for name, samples in timings.items():
+        print(f"trainer_step_pct_{name}: {100 * statistics.median(samples) / trainer_s:.2f}")
     for name, samples in ratios.items():
         print(f"overhead_pct_{name}: {100 * statistics.median(samples):.2f}")
 
