@@ -139,6 +139,24 @@ class TurnBatch:
         ids = map(attrgetter("action_ids"), self.flat_turns)
         return np.fromiter(map(len, ids), np.int64, self.n_turns)
 
+    @cached_property
+    def token_turn(self) -> np.ndarray:
+        """The flat turn index of every action token, tokens in turn order, row-major."""
+        return np.repeat(np.arange(self.n_turns), self.token_counts)
+
+    @cached_property
+    def first_token(self) -> np.ndarray:
+        """Index of every turn's first action token among all tokens (``token_turn`` order)."""
+        return np.cumsum(self.token_counts) - self.token_counts
+
+    def split_tokens(self, per_token: np.ndarray,
+                     without_tokens: np.ndarray) -> list[float | list[float]]:
+        """One entry per turn, row-major: the list of its tokens' values from ``per_token``,
+        or, for a turn without action tokens, its value from ``without_tokens``."""
+        tokens, fallback = per_token.tolist(), without_tokens.tolist()
+        return [tokens[start : start + n] if n else value for start, n, value in
+                zip(self.first_token.tolist(), self.token_counts.tolist(), fallback, strict=True)]
+
     def codes(self, *fields: str) -> np.ndarray:
         """The tuple of ``turn.<field>`` for ``fields`` of every turn, interned to int codes.
 

@@ -84,9 +84,8 @@ def token_gae(batch: TurnBatch, turn_rewards: np.ndarray, gamma: float, lam: flo
     n_rows = len(batch.trajectories)
     row_tokens = np.bincount(batch.turn_row, weights=counts, minlength=n_rows).astype(np.int64)
     row_start = np.cumsum(row_tokens) - row_tokens
-    token_turn = np.repeat(np.arange(batch.n_turns), counts)
-    token_row = batch.turn_row[token_turn]
-    token_col = np.arange(token_turn.size) - row_start[token_row]
+    token_row = batch.turn_row[batch.token_turn]
+    token_col = np.arange(batch.token_turn.size) - row_start[token_row]
     width = int(row_tokens.max()) if n_rows else 0
     values = np.zeros((n_rows, width))
     values[token_row, token_col] = token_values(batch)
@@ -96,10 +95,8 @@ def token_gae(batch: TurnBatch, turn_rewards: np.ndarray, gamma: float, lam: flo
     np.add.at(rewards, (batch.turn_row[placed], np.maximum(last_token[placed], 0)),
               turn_rewards[placed])
     advantages = gae_matrix(rewards, values, gamma, lam)
-    flat = (advantages + values if targets else advantages)[token_row, token_col].tolist()
-    first = (np.cumsum(counts) - counts).tolist()
-    return [flat[start : start + n] if n else 0.0
-            for start, n in zip(first, counts.tolist(), strict=True)]
+    per_token = (advantages + values if targets else advantages)[token_row, token_col]
+    return batch.split_tokens(per_token, np.zeros(batch.n_turns))
 
 
 def _gae(trajectories: list[Trajectory] | TurnBatch, gamma: float, lam: float,

@@ -62,13 +62,12 @@ def token_kl_lists(batch: TurnBatch) -> list[list[float]]:
     return lists
 
 
-def batch_stats(values: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
-    """Weighted population (mean, std) of ``values``; (0, 0) when the weights sum to 0."""
-    total = float(weights.sum())
-    if total == 0:
-        return 0.0, 0.0
-    mean = float((values * weights).sum() / total)
-    return mean, float(np.sqrt((((values - mean) ** 2) * weights).sum() / total))
+def pooled_stats(values: np.ndarray, weights: np.ndarray | None = None) -> tuple[float, float]:
+    """Population (mean, std) of all ``values`` as one group (eq. 10's batch statistics),
+    ``weights`` counting each value that many times; (0, 0) for no weight."""
+    mean, std, _ = group_stats(values, np.zeros(values.size, dtype=np.int64), 1,
+                               weights=weights)
+    return float(mean[0]), float(std[0])
 
 
 @register_advantage("reinforce++")
@@ -99,33 +98,27 @@ def reinforce_pp(
         mean_r, _, _ = group_stats(batch.outcomes(), batch.group, batch.n_groups)
         rows, cols = batch.last_turn()
         rewards[rows, cols] -= mean_r[batch.group[rows]]
-    counts = batch.token_counts
-    flat_kl = turn_of_token = None
-    if kl_coef != 0.0 and level == "token":
+    counts = batch.token_counts if level == "token" else None
+    flat_kl = None
+    if kl_coef != 0.0 and counts is not None:
         flat_kl = np.fromiter(chain.from_iterable(token_kl_lists(batch)), float,
                               int(counts.sum()))
-        turn_of_token = np.repeat(np.arange(batch.n_turns), counts)
-        turn_kl = np.bincount(turn_of_token, weights=flat_kl, minlength=batch.n_turns)
+        turn_kl = np.bincount(batch.token_turn, weights=flat_kl, minlength=batch.n_turns)
         rewards -= kl_coef * batch.matrix(turn_kl)
     elif kl_coef != 0.0:
         rewards -= kl_coef * batch.info_matrix("kl", "reinforce++", KL_HINT)
     returns = discounted_returns_matrix(rewards, gamma)[batch.mask]  # G_k, row-major
-    weights = np.ones_like(returns) if level == "turn" else counts.astype(float)
-    if returns.size and not weights.sum():
+    weights = None if counts is None else counts.astype(float)
+    if returns.size and weights is not None and not weights.sum():
         raise ValueError("reinforce++ level='token' weighs turns by their action tokens, but no "
                          "turn has action_ids; use level='turn' for turns without token ids")
     if flat_kl is None:  # one value per turn (with "token": each weighed by its tokens)
-        mean, std = batch_stats(returns, weights)
+        mean, std = pooled_stats(returns, weights)
         return batch.scatter(batch.matrix((returns - mean) / (std + eps)))
     before = np.cumsum(flat_kl) - flat_kl  # Σ of the KLs before each token, batch-wide
-    first_token = np.cumsum(counts) - counts
-    before_in_turn = before - before[first_token[turn_of_token]]
-    per_token = returns[turn_of_token] + kl_coef * before_in_turn  # G_{k,j}
-    mean, std = batch_stats(per_token, np.ones_like(per_token))
-    tokens = ((per_token - mean) / (std + eps)).tolist()
-    turns = ((returns - mean) / (std + eps)).tolist()
+    before_in_turn = before - before[batch.first_token[batch.token_turn]]
+    per_token = returns[batch.token_turn] + kl_coef * before_in_turn  # G_{k,j}
+    mean, std = pooled_stats(per_token)
     # a turn without action tokens trains nothing: it shows its turn's value, G_k normalised
-    return batch.scatter_flat([
-        tokens[start : start + n] if n else value
-        for start, n, value in zip(first_token.tolist(), counts.tolist(), turns, strict=True)
-    ])
+    return batch.scatter_flat(batch.split_tokens((per_token - mean) / (std + eps),
+                                                 (returns - mean) / (std + eps)))
