@@ -151,3 +151,13 @@ def test_vectorised_grpo_and_rloo_match_per_group_reference(traj, seed):
         expected_rloo = r - (sum(peers) - r) / (k - 1) if k > 1 else 0.0
         assert grpo[i] == pytest.approx([(r - mean) / (std + 1e-6)] * len(trajectory.turns))
         assert rloo[i] == pytest.approx([expected_rloo] * len(trajectory.turns))
+
+
+def test_token_index_of_the_view(traj):
+    view = TurnBatch.build([traj("a", tokens=[2, 0]), traj("b", tokens=[1], errored=True),
+                            traj("b", tokens=[3])])
+    assert view.token_counts.tolist() == [2, 0, 3]  # the errored row is not in the view
+    assert view.token_turn.tolist() == [0, 0, 2, 2, 2]
+    assert view.first_token.tolist() == [0, 2, 2]
+    per_turn = view.split_tokens(np.arange(5.0), np.array([-1.0, -2.0, -3.0]))
+    assert per_turn == [[0.0, 1.0], -2.0, [2.0, 3.0, 4.0]]
