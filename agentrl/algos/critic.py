@@ -86,28 +86,26 @@ class Critic:
     def _turns(trajectories: list[Trajectory]) -> list[Turn]:
         return [turn for t in trajectories if not t.errored for turn in t.turns]
 
-    def annotate(self, trajectories: list[Trajectory]) -> list[Trajectory]:
+    def annotate(self, trajectories: list[Trajectory]) -> list[float]:
         """Write the values (see the module docstring) on every turn of non-errored
-        trajectories.
-
-        Modifies the trajectories in place (and returns them); one batched feature read.
-        """
+        trajectories, in place; return them flat, row-major (per turn, or per action token
+        with ``level="token"``). One batched feature read."""
         turns = self._turns(trajectories)
         self._cache = {}
         if not turns:
-            return trajectories
+            return []
         with torch.no_grad():
             values = self.head(self._features(turns)).squeeze(-1).tolist()
         if self.level == "turn":
             for turn, value in zip(turns, values, strict=True):
                 turn.info[VALUE_KEY] = value
-            return trajectories
+            return values
         start = 0
         for turn in turns:
             row, start = values[start : start + len(turn.action_ids)], start + len(turn.action_ids)
             turn.info[TOKEN_VALUES_KEY] = row
             turn.info[VALUE_KEY] = row[0] if row else 0.0
-        return trajectories
+        return values
 
     def fit(
         self, trajectories: list[Trajectory], returns: list[list[float | list[float]]], *,

@@ -159,11 +159,16 @@ class Trainer:
             if "context" in inspect.signature(shaping).parameters:
                 options["context"] = self.context
             shaped = shaping(shaped, **options)
+        values = self.critic.annotate(shaped) if self.critic is not None else None
+        token_kl = self._write_reference_kl(shaped) if self.kl_in_reward else None
+        batch = TurnBatch.build(shaped)  # the stages above hand it what they wrote
         if self.critic is not None:
-            self.critic.annotate(shaped)
-        if self.kl_in_reward:
-            self._write_reference_kl(shaped)
-        batch = TurnBatch.build(shaped)
+            by_token = self.critic.level == "token"
+            batch.put("token_values" if by_token else "value", values, per_token=by_token)
+        if token_kl is not None:
+            batch.put("token_kl", token_kl, per_token=True)
+            batch.put("kl", np.bincount(batch.token_turn, weights=token_kl,
+                                        minlength=batch.n_turns))
         advantages = get_advantage(self.algorithm.advantage)(
             batch, **self.algorithm.advantage_options
         )
@@ -177,10 +182,11 @@ class Trainer:
         return shaped, batch, advantages
 
     @torch.no_grad()
-    def _write_reference_kl(self, trajectories: list[Trajectory]) -> None:
+    def _write_reference_kl(self, trajectories: list[Trajectory]) -> np.ndarray:
         """REINFORCE++'s KL in the reward (Hu et al. 2025, eq. 9): on every action token,
         KL(i) = log π_old(a_i | s_i) − log π_ref(a_i | s_i), with π_old the rollout's
-        log-probs; written as ``turn.info["token_kl"]`` and their sum ``turn.info["kl"]``."""
+        log-probs; written as ``turn.info["token_kl"]`` and their sum ``turn.info["kl"]``,
+        and returned flat in token order (non-errored trajectories, row-major)."""
         turns = [turn for t in trajectories if not t.errored for turn in t.turns]
         for turn in turns:
             turn.info["token_kl"], turn.info["kl"] = [], 0.0
@@ -199,6 +205,7 @@ class Trainer:
                             zip(turn.action_logprobs, ref_row, strict=True)]
                 turn.info["token_kl"], turn.info["kl"] = token_kl, sum(token_kl)
         self.policy.model.train(training)
+        return np.fromiter((kl for turn in scored for kl in turn.info["token_kl"]), float)
 
     # -- stage 3 --------------------------------------------------------------------------
 

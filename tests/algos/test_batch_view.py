@@ -161,3 +161,15 @@ def test_token_index_of_the_view(traj):
     assert view.first_token.tolist() == [0, 2, 2]
     per_turn = view.split_tokens(np.arange(5.0), np.array([-1.0, -2.0, -3.0]))
     assert per_turn == [[0.0, 1.0], -2.0, [2.0, 3.0, 4.0]]
+
+
+def test_a_stage_hands_the_view_its_columns(traj):
+    view = TurnBatch.build([traj("a", tokens=[2, 1])])
+    view.put("value", np.array([0.5, 0.25]))
+    view.put("token_kl", np.array([0.1, 0.2, 0.3]), per_token=True)
+    assert view.info("value", "test", "").tolist() == [0.5, 0.25]  # not read from the turns
+    assert view.token_info("token_kl", "test", "").tolist() == [0.1, 0.2, 0.3]
+    with pytest.raises(ValueError, match=r"put\('kl'\): 3 values for 2 turns"):
+        view.put("kl", np.zeros(3))
+    with pytest.raises(ValueError, match="2 values for 3 action tokens"):
+        view.put("token_kl", np.zeros(2), per_token=True)

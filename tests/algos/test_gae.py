@@ -68,6 +68,6 @@ def test_token_level_gae_runs_over_each_trajectory_s_action_tokens(traj):
 def test_token_level_gae_checks_its_values(traj):
     with pytest.raises(KeyError, match=r"turn.info\['token_values'\]"):
         get_advantage("gae")([traj("g", 1.0, tokens=[2])], level="token")
-    with pytest.raises(ValueError, match="one value per action token"):
+    with pytest.raises(ValueError, match="turn 0 of task .task-g. has 1 token_values entries"):
         get_advantage("gae")([traj("g", 1.0, tokens=[2], infos=[{"token_values": [0.1]}])],
                              level="token")

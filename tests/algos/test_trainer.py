@@ -5,9 +5,11 @@ from __future__ import annotations
 import copy
 import math
 
+import numpy as np
 import pytest
 import torch
 
+from agentrl.algos.advantages.batch import TurnBatch
 from agentrl.algos.trainer import AlgorithmOptions, OptimOptions, Trainer
 from agentrl.core.types import Observation, Task, Trajectory, Turn
 from agentrl.policy.base import SamplingParams
@@ -220,10 +222,23 @@ def test_estimator_and_shaping_are_looked_up_by_name(policy: HFPolicy) -> None:
     assert math.isfinite(trainer.update(batch)["loss/policy"])
 
 
-def test_gae_builds_a_critic_and_trains_it(policy: HFPolicy) -> None:
+@pytest.mark.parametrize("level", ["turn", "token"])
+def test_gae_builds_a_critic_and_trains_it(policy: HFPolicy, level: str) -> None:
     batch = sampled_batch(policy, [1.0, 0.0], ["g", "g"])
-    trainer = Trainer(policy, AlgorithmOptions(advantage="gae"), OptimOptions(lr=1e-3))
-    assert trainer.critic is not None
+    trainer = Trainer(policy, AlgorithmOptions(advantage="gae", advantage_options={
+        "level": level}), OptimOptions(lr=1e-3))
+    assert trainer.critic is not None and trainer.critic.level == level
+    trainer.critic.fit(batch, [[1.0, 1.0], [0.0, 0.0]] if level == "turn" else
+                       [[[1.0] * len(t.action_ids) for t in x.turns] for x in batch])
+    shaped, view, _ = trainer._credit(batch)  # the critic handed its values to the view
+    fresh = TurnBatch.build(shaped)
+    if level == "turn":
+        assert view.info("value", "t", "").tolist() == fresh.info("value", "t", "").tolist()
+    else:
+        assert view.token_info("token_values", "t", "").tolist() == fresh.token_info(
+            "token_values", "t", "").tolist()
+    assert any(view.info("value", "t", "") if level == "turn"
+               else view.token_info("token_values", "t", ""))  # the fitted head is not 0
     metrics = trainer.update(batch)
     assert all(math.isfinite(v) for v in metrics.values())
     assert "loss/value" in metrics and "train/explained_variance" in metrics
@@ -237,7 +252,11 @@ def test_reinforce_pp_kl_in_reward_scores_the_reference_on_every_token(policy: H
     assert trainer.reference is not None  # a reference, though the loss has no KL term
     _nudge(trainer.reference.parameters())  # now unlike the policy that sampled the batch
     reference = HFPolicy(trainer.reference, policy.tokenizer, name="reference")
-    _, _, advantages = trainer._credit(batch)
+    shaped, view, advantages = trainer._credit(batch)
+    fresh = TurnBatch.build(shaped)  # what the trainer handed over = what the turns hold
+    np.testing.assert_allclose(view.token_info("token_kl", "test", ""),
+                               fresh.token_info("token_kl", "test", ""))
+    np.testing.assert_allclose(view.info("kl", "test", ""), fresh.info("kl", "test", ""))
     for trajectory, per_turn in zip(batch, advantages, strict=True):
         for turn, per_token in zip(trajectory.turns, per_turn, strict=True):
             with torch.no_grad():

@@ -87,6 +87,7 @@ class TurnBatch:
     _info: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     _codes: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict, repr=False,
                                                       compare=False)
+    _tokens: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(cls, trajectories: list[Trajectory]) -> TurnBatch:
@@ -176,6 +177,42 @@ class TurnBatch:
             except KeyError:
                 raise self.missing(key, who, hint) from None
         return self._info[key]
+
+    def token_info(self, key: str, who: str, hint: str) -> np.ndarray:
+        """The lists ``turn.info[key]`` of every turn (one value per action token),
+        flattened in token order; errors name the first turn without it or of a wrong length."""
+        if key not in self._tokens:
+            infos = map(attrgetter("info"), self.flat_turns)
+            try:
+                rows = list(map(itemgetter(key), infos))
+            except KeyError:
+                raise self.missing(key, who, hint) from None
+            if list(map(len, rows)) != self.token_counts.tolist():
+                raise self._wrong_length(key, who)
+            self._tokens[key] = np.fromiter(chain.from_iterable(rows), float,
+                                            int(self.token_counts.sum()))
+        return self._tokens[key]
+
+    def put(self, key: str, per_turn: np.ndarray, *, per_token: bool = False) -> None:
+        """Hand the view the column ``turn.info[key]`` from the stage that wrote it (flat,
+        row-major; with ``per_token`` one value per action token), so later stages need not
+        read it back from the turns."""
+        values = np.asarray(per_turn, dtype=float)
+        size = int(self.token_counts.sum()) if per_token else self.n_turns
+        if values.shape != (size,):
+            raise ValueError(f"put({key!r}): {values.shape[0]} values for {size} "
+                             f"{'action tokens' if per_token else 'turns'}")
+        (self._tokens if per_token else self._info)[key] = values
+
+    def _wrong_length(self, key: str, who: str) -> ValueError:
+        for trajectory in self.trajectories:
+            for t, turn in enumerate(trajectory.turns):
+                if len(turn.info[key]) != len(turn.action_ids):
+                    return ValueError(
+                        f"{who}: turn {t} of task {trajectory.task.id!r} has "
+                        f"{len(turn.info[key])} {key} entries for {len(turn.action_ids)} "
+                        "action tokens")
+        return ValueError(key)
 
     def missing(self, key: str, who: str, hint: str) -> KeyError:
         """The KeyError naming the first turn whose ``info`` lacks ``key``."""

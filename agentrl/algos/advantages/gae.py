@@ -26,8 +26,6 @@ Defaults γ = λ = 1.0 follow verl's PPO for LLM agents (undiscounted episodic r
 
 from __future__ import annotations
 
-from itertools import chain
-from operator import attrgetter, itemgetter
 from typing import Literal
 
 import numpy as np
@@ -64,18 +62,6 @@ def gae_matrix(rewards: np.ndarray, values: np.ndarray, gamma: float, lam: float
     return advantages
 
 
-def token_values(batch: TurnBatch) -> np.ndarray:
-    """``turn.info["token_values"]`` of every turn, flattened row-major, checked."""
-    try:
-        rows = list(map(itemgetter("token_values"), map(attrgetter("info"), batch.flat_turns)))
-    except KeyError:
-        raise batch.missing("token_values", "gae (level='token')", VALUE_HINT) from None
-    if list(map(len, rows)) != batch.token_counts.tolist():
-        raise ValueError("gae (level='token'): turn.info['token_values'] must hold one value "
-                         "per action token of its turn")
-    return np.fromiter(chain.from_iterable(rows), float, int(batch.token_counts.sum()))
-
-
 def token_gae(batch: TurnBatch, turn_rewards: np.ndarray, gamma: float, lam: float,
               targets: bool) -> list[float | list[float]]:
     """GAE over each trajectory's action tokens (``level="token"``), one entry per turn,
@@ -88,7 +74,8 @@ def token_gae(batch: TurnBatch, turn_rewards: np.ndarray, gamma: float, lam: flo
     token_col = np.arange(batch.token_turn.size) - row_start[token_row]
     width = int(row_tokens.max()) if n_rows else 0
     values = np.zeros((n_rows, width))
-    values[token_row, token_col] = token_values(batch)
+    values[token_row, token_col] = batch.token_info("token_values", "gae (level='token')",
+                                                    VALUE_HINT)
     rewards = np.zeros((n_rows, width))
     last_token = np.cumsum(counts) - row_start[batch.turn_row] - 1  # of the turns so far
     placed = row_tokens[batch.turn_row] > 0

@@ -25,8 +25,6 @@ inside a turn. ``level`` picks the sample unit:
 
 from __future__ import annotations
 
-from itertools import chain
-from operator import attrgetter, itemgetter
 from typing import Literal
 
 import numpy as np
@@ -43,23 +41,6 @@ from agentrl.core.types import Trajectory
 
 KL_HINT = ("the trainer writes each turn's KL to the reference policy when the estimator's "
            "kl_coef > 0; outside the trainer write it yourself, or set kl_coef=0")
-
-
-def token_kl_lists(batch: TurnBatch) -> list[list[float]]:
-    """``turn.info["token_kl"]`` of every turn, row-major, checked against its action ids."""
-    try:
-        lists = list(map(itemgetter("token_kl"), map(attrgetter("info"), batch.flat_turns)))
-    except KeyError:
-        raise batch.missing("token_kl", "reinforce++", KL_HINT) from None
-    if list(map(len, lists)) != batch.token_counts.tolist():
-        for trajectory in batch.trajectories:
-            for t, turn in enumerate(trajectory.turns):
-                if len(turn.info["token_kl"]) != len(turn.action_ids):
-                    raise ValueError(
-                        f"reinforce++: turn {t} of task {trajectory.task.id!r} has "
-                        f"{len(turn.info['token_kl'])} token_kl entries for "
-                        f"{len(turn.action_ids)} action tokens")
-    return lists
 
 
 def pooled_stats(values: np.ndarray, weights: np.ndarray | None = None) -> tuple[float, float]:
@@ -101,8 +82,7 @@ def reinforce_pp(
     counts = batch.token_counts if level == "token" else None
     flat_kl = None
     if kl_coef != 0.0 and counts is not None:
-        flat_kl = np.fromiter(chain.from_iterable(token_kl_lists(batch)), float,
-                              int(counts.sum()))
+        flat_kl = batch.token_info("token_kl", "reinforce++", KL_HINT)
         turn_kl = np.bincount(batch.token_turn, weights=flat_kl, minlength=batch.n_turns)
         rewards -= kl_coef * batch.matrix(turn_kl)
     elif kl_coef != 0.0:
