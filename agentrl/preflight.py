@@ -66,6 +66,17 @@ def _check_names(recipe: Recipe) -> None:
             )
     _check_options("algorithm.advantage_options", algorithm.advantage,
                    get_advantage(algorithm.advantage), algorithm.advantage_options)
+    if algorithm.critic_options:
+        from agentrl.algos.critic import Critic
+
+        if algorithm.advantage != "gae":
+            raise RecipeError(f"recipe: algorithm.critic_options: only advantage 'gae' has a "
+                              f"critic, not {algorithm.advantage!r}")
+        for fixed, source in (("level", "algorithm.advantage_options.level"), ("seed", "seed")):
+            if fixed in algorithm.critic_options:
+                raise RecipeError(f"recipe: algorithm.critic_options.{fixed}: set by {source}")
+        _check_options("algorithm.critic_options", "critic", Critic.__init__,
+                       algorithm.critic_options, fixed=("level", "seed"))
     for name, options in algorithm.shaping_options.items():
         if name not in algorithm.shaping:
             raise RecipeError(
@@ -89,14 +100,15 @@ def _check_names(recipe: Recipe) -> None:
         )
 
 
-def _check_options(key: str, name: str, fn: Callable[..., Any], options: dict[str, Any]) -> None:
-    """Each option must be a keyword of ``fn`` (registered as ``name``), and a ``Literal``
-    option one of its values."""
+def _check_options(key: str, name: str, fn: Callable[..., Any], options: dict[str, Any],
+                   fixed: tuple[str, ...] = ("context",)) -> None:
+    """Each option must be a keyword of ``fn`` (registered as ``name``) other than the
+    ``fixed`` ones the trainer sets, and a ``Literal`` option one of its values."""
     parameters = inspect.signature(fn).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
         return
     allowed = [name for name, p in parameters.items()
-               if p.kind is inspect.Parameter.KEYWORD_ONLY and name != "context"]
+               if p.kind is inspect.Parameter.KEYWORD_ONLY and name not in fixed]
     try:
         hints = typing.get_type_hints(fn)
     except (NameError, TypeError):  # an annotation that cannot be resolved: names only

@@ -120,6 +120,18 @@ def test_preflight_checks_estimator_and_shaping_options() -> None:
     _check("algorithm.advantage=gae", "algorithm.advantage_options={gamma: 0.9, level: token}")
 
 
+def test_preflight_checks_the_critic_options() -> None:
+    with pytest.raises(RecipeError, match=r"algorithm.critic_options.lrr: critic has no such "
+                                          r"option; options: hidden, lr, batch_size, fit_epochs$"):
+        _check("algorithm.advantage=gae", "algorithm.critic_options={lrr: 0.1}")
+    with pytest.raises(RecipeError, match=r"critic_options.level: set by "
+                                          r"algorithm.advantage_options.level"):
+        _check("algorithm.advantage=gae", "algorithm.critic_options={level: token}")
+    with pytest.raises(RecipeError, match=r"only advantage 'gae' has a critic, not 'grpo'"):
+        _check("algorithm.critic_options={lr: 0.1}")
+    _check("algorithm.advantage=gae", "algorithm.critic_options={lr: 0.01, hidden: 8}")
+
+
 def test_preflight_bad_split_names_the_splits() -> None:
     with pytest.raises(RecipeError, match=r"eval.split='test' is not a split of toy/corridor; "
                                           r"splits: train, valid, heldout"):

@@ -51,12 +51,13 @@ class Critic:
         hidden: int | None = None,
         lr: float = 1e-3,
         batch_size: int = 16,
+        fit_epochs: int = 4,
         seed: int = 0,
     ) -> None:
         if level not in ("turn", "token"):
             raise ValueError(f"critic level={level!r} is not allowed; choose one of: turn, token")
         self.policy, self.hidden, self.lr, self.batch_size = policy, hidden, lr, batch_size
-        self.level = level
+        self.level, self.fit_epochs = level, fit_epochs
         input_dim = int(policy.model.config.hidden_size)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
@@ -109,13 +110,14 @@ class Critic:
 
     def fit(
         self, trajectories: list[Trajectory], returns: list[list[float | list[float]]], *,
-        epochs: int = 4,
+        epochs: int | None = None,
     ) -> dict[str, float]:
         """Regress V toward ``returns`` (per turn one float, or with ``level="token"`` one
         list per turn with a return per action token; errored trajectories skipped).
 
-        ``epochs`` full-batch Adam steps on the MSE. Metrics: ``loss/value`` (MSE before the
-        last step) and ``train/explained_variance`` of the values before fitting.
+        ``epochs`` (default ``fit_epochs``) full-batch Adam steps on the MSE. Metrics:
+        ``loss/value`` (MSE before the last step) and ``train/explained_variance`` of the
+        values before fitting.
         """
         if len(returns) != len(trajectories):
             raise ValueError(
@@ -133,7 +135,7 @@ class Critic:
         with torch.no_grad():
             before = self.head(features).squeeze(-1).tolist()
         loss = torch.tensor(float("nan"))
-        for _ in range(epochs):
+        for _ in range(self.fit_epochs if epochs is None else epochs):
             self.optimizer.zero_grad(set_to_none=True)
             loss = torch.mean((self.head(features).squeeze(-1) - target) ** 2)
             loss.backward()

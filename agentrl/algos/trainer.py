@@ -50,6 +50,11 @@ class AlgorithmOptions(BaseModel):
     entropy_options: dict[str, Any] = Field(
         default_factory=dict, description="Options of the entropy term (e.g. coef)."
     )
+    critic_options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Options of the PPO critic built for advantage 'gae' (hidden, lr, "
+                    "batch_size, fit_epochs); its level follows advantage_options.level.",
+    )
     clip_low: float = Field(default=0.2, ge=0, description="PPO ε below 1.")
     clip_high: float = Field(default=0.28, ge=0, description="PPO ε above 1 (clip-higher).")
     kl_coef: float = Field(default=0.0, ge=0, description="β of the k3 KL to the reference.")
@@ -105,7 +110,8 @@ class Trainer:
         if algorithm.advantage == "gae":
             from agentrl.algos.critic import Critic
 
-            self.critic = Critic(policy, level=algorithm.advantage_options.get("level", "turn"))
+            self.critic = Critic(policy, level=algorithm.advantage_options.get("level", "turn"),
+                                 seed=seed, **algorithm.critic_options)
 
     def _make_reference(self) -> torch.nn.Module | None:
         """A frozen copy of the start policy; with LoRA the adapter is switched off instead."""

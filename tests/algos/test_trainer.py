@@ -226,8 +226,9 @@ def test_estimator_and_shaping_are_looked_up_by_name(policy: HFPolicy) -> None:
 def test_gae_builds_a_critic_and_trains_it(policy: HFPolicy, level: str) -> None:
     batch = sampled_batch(policy, [1.0, 0.0], ["g", "g"])
     trainer = Trainer(policy, AlgorithmOptions(advantage="gae", advantage_options={
-        "level": level}), OptimOptions(lr=1e-3))
+        "level": level}, critic_options={"lr": 0.05, "fit_epochs": 2}), OptimOptions(lr=1e-3))
     assert trainer.critic is not None and trainer.critic.level == level
+    assert trainer.critic.lr == 0.05 and trainer.critic.fit_epochs == 2
     trainer.critic.fit(batch, [[1.0, 1.0], [0.0, 0.0]] if level == "turn" else
                        [[[1.0] * len(t.action_ids) for t in x.turns] for x in batch])
     shaped, view, _ = trainer._credit(batch)  # the critic handed its values to the view
