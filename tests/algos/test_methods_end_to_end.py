@@ -30,6 +30,9 @@ METHODS = {
     "igpo": {"advantage": "igpo", "shaping": ["igpo"]},
     "grpo + epo": {"advantage": "grpo", "entropy": "epo", "entropy_options": {"max_turns": 3}},
     "grpo + gated": {"advantage": "grpo", "shaping": ["gated"]},
+    "salt + gated + epo (the issue's composition)": {
+        "advantage": "salt", "shaping": ["gated"], "entropy": "epo",
+        "entropy_options": {"max_turns": 3}},
 }
 
 
