@@ -16,13 +16,14 @@ interrupted benchmark picks up where it stopped. The table is rewritten after ev
 
     python benchmarks/learning.py [--methods grpo gigpo salt spa grpo-epo] [--seeds 3]
                                   [--iterations 2] [--tasks 2] [--lr X] [--kl X] [--quick]
-                                  [--threads 1]
+                                  [--threads 1] [--set KEY=VALUE ...]
                                   [--run-dir /tmp/agentrl-learning]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import shutil
 import time
@@ -59,9 +60,11 @@ class MethodResult:
 
 def run_one(
     method: str, seed: int, iterations: int, tasks: int, run_dir: Path, quick: bool,
-    lr: float | None = None, kl: float | None = None,
+    lr: float | None = None, kl: float | None = None, extra: tuple[str, ...] = (),
 ) -> tuple[dict, dict | None, float]:
-    """Train + evaluate one (method, seed); return (eval.json, last metrics, minutes)."""
+    """Train + evaluate one (method, seed); return (eval.json, last metrics, minutes).
+
+    ``extra`` recipe overrides apply to every run and name its folder (a short digest)."""
     from agentrl.train import train  # heavy import (torch, transformers) only when needed
 
     recipe = RECIPES / f"{method}.yaml"
@@ -70,6 +73,7 @@ def run_one(
     name = f"{method}-it{iterations}-t{tasks}-s{seed}" + (f"-lr{lr:g}" if lr else "")
     name += f"-kl{kl:g}" if kl and iterations else ""
     name += "-quick" if quick else ""
+    name += f"-{hashlib.sha1('|'.join(extra).encode()).hexdigest()[:8]}" if extra else ""
     folder = run_dir / name
     if (folder / "eval.json").exists():
         print(f"reusing finished run {folder}", flush=True)
@@ -80,6 +84,7 @@ def run_one(
         overrides += ["eval.num_tasks=4"] if quick else []
         overrides += [f"optim.lr={lr}"] if lr else []
         overrides += [f"algorithm.kl_coef={kl}"] if kl else []
+        overrides += list(extra)
         train(recipe, overrides)
     # Wall time of the run: from its recipe copy (written first) to its eval (written last).
     minutes = ((folder / "eval.json").stat().st_mtime
@@ -157,7 +162,7 @@ def plot(results: list[MethodResult], path: Path) -> None:
              yerr=[below, above], capsize=6, color="#4c78a8")
     axis.set_ylim(0, 1)
     axis.set_ylabel("held-out success (95% Wilson CI)")
-    axis.set_title("TextWorld easy, SmolLM2-135M + LoRA, equal budget")
+    axis.set_title("TextWorld, SmolLM2-135M + LoRA, equal budget")
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=120)
@@ -179,6 +184,10 @@ def parse_args() -> argparse.Namespace:
                         help="Smoke run: 1 seed, 1 iteration of 1 task, 4 held-out tasks.")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch CPU threads (1 is far faster on a shared, busy CPU).")
+    parser.add_argument("--set", dest="extra", action="append", default=[],
+                        metavar="KEY=VALUE",
+                        help="Recipe override for every run, e.g. env.kwargs.difficulty=medium "
+                        "or rollout.group_size=8 (repeatable; part of each run's folder name).")
     parser.add_argument("--run-dir", type=Path, default=Path("/tmp/agentrl-learning"))
     parser.add_argument("--results", type=Path, default=RESULTS / "learning.md")
     parser.add_argument("--plot", type=Path, default=RESULTS / "learning.png")
@@ -198,7 +207,8 @@ def main() -> None:
               f"group 4 per run{'' if args.lr is None else f' at RL lr {args.lr:g}'}"
               f"{'' if args.kl is None else f', KL {args.kl:g} to the warm-started policy'} "
               f"('sft': warm start only), {args.seeds} seeds, greedy eval on "
-              f"{games} held-out games per seed.")
+              f"{games} held-out games per seed"
+              f"{'' if not args.extra else '; overrides: ' + ', '.join(args.extra)}.")
     results = [MethodResult(m) for m in args.methods]
     started = time.monotonic()
     for seed in range(args.seeds):  # seed-major: a cut-short run still covers every method
@@ -206,7 +216,7 @@ def main() -> None:
             try:
                 evaluation, last, minutes = run_one(
                     result.method, seed, args.iterations, tasks, args.run_dir, args.quick,
-                    args.lr, args.kl)
+                    args.lr, args.kl, tuple(args.extra))
             except Exception as error:  # noqa: BLE001 - one failed run must not end the table
                 result.errors.append(f"seed {seed}: {type(error).__name__}: {error}")
                 print(f"[{result.method} seed {seed}] FAILED: {error}", flush=True)
