@@ -48,6 +48,7 @@ class MethodResult:
     episodes: list[int] = field(default_factory=list)
     train_success: list[float] = field(default_factory=list)
     train_invalid: list[float] = field(default_factory=list)
+    mixed_groups: list[float] = field(default_factory=list)  # per run, all iterations
     minutes: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -61,8 +62,9 @@ class MethodResult:
 def run_one(
     method: str, seed: int, iterations: int, tasks: int, run_dir: Path, quick: bool,
     lr: float | None = None, kl: float | None = None, extra: tuple[str, ...] = (),
-) -> tuple[dict, dict | None, float]:
-    """Train + evaluate one (method, seed); return (eval.json, last metrics, minutes).
+) -> tuple[dict, dict | None, float, float | None]:
+    """Train + evaluate one (method, seed); return (eval.json, last metrics, minutes,
+    mixed-outcome training groups).
 
     ``extra`` recipe overrides apply to every run and name its folder (a short digest)."""
     from agentrl.train import train  # heavy import (torch, transformers) only when needed
@@ -90,7 +92,8 @@ def run_one(
     minutes = ((folder / "eval.json").stat().st_mtime
                - (folder / "recipe.yaml").stat().st_mtime) / 60
     result = json.loads((folder / "eval.json").read_text())
-    return result, _last_train_metrics(folder / "metrics.jsonl"), minutes
+    metrics = folder / "metrics.jsonl"
+    return result, _last_train_metrics(metrics), minutes, mixed_groups(metrics, tasks)
 
 
 def _last_train_metrics(path: Path) -> dict | None:
@@ -100,6 +103,16 @@ def _last_train_metrics(path: Path) -> dict | None:
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     rows = [r for r in rows if any("rollout/success" in k for k in _flat_keys(r))]
     return rows[-1] if rows else None
+
+
+def mixed_groups(path: Path, tasks: int) -> float | None:
+    """Training groups with mixed outcomes over a run: Σ_iterations (1 − zero-spread
+    fraction) × groups per iteration — the only groups an outcome-based method learns from."""
+    if not path.exists():
+        return None
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    zero = [z for r in rows if (z := _metric(r, "rollout/zero_spread_groups")) is not None]
+    return sum((1.0 - z) * tasks for z in zero) if zero else None
 
 
 def _flat_keys(row: dict) -> list[str]:
@@ -117,16 +130,17 @@ def _metric(row: dict | None, key: str) -> float | None:
     return None
 
 
-def _mean(values: list[float]) -> str:
-    return f"{sum(values) / len(values):.2f}" if values else "-"
+def _mean(values: list[float], digits: int = 2) -> str:
+    return f"{sum(values) / len(values):.{digits}f}" if values else "-"
 
 
 def table(results: list[MethodResult], header: str) -> str:
     """A markdown table of held-out success per method."""
     lines = [header, "",
              "| method | seeds | held-out episodes | success | 95% Wilson CI | per seed "
-             "| train success (last iter) | train invalid-action rate | min/run |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| train success (last iter) | train invalid-action rate "
+             "| mixed-outcome groups / run | min/run |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         rate, low, high = r.pooled()
         per_seed = ", ".join(f"{s}/{e}" for s, e in zip(r.successes, r.episodes, strict=True))
@@ -136,11 +150,12 @@ def table(results: list[MethodResult], header: str) -> str:
         errors = f" ({len(r.errors)} failed)" if r.errors else ""
         lines.append(f"| {r.method}{errors} | {len(r.episodes)} | {sum(r.episodes)} "
                      f"| {rate:.3f} | {low:.3f}-{high:.3f} | {per_seed or '-'} "
-                     f"| {train} | {invalid} | {minutes} |")
+                     f"| {train} | {invalid} | {_mean(r.mixed_groups, 1)} | {minutes} |")
     lines += ["", "Train success and invalid-action rate are the last iteration's rollout means. "
               "When every episode of a training group gets the same reward (all lost, or, "
               "after the warm start, all won), every outcome-based method gives that group "
-              "zero advantages: the methods differ only through groups with mixed outcomes."]
+              "zero advantages: the methods differ only through groups with mixed outcomes "
+              "(counted per run over all iterations)."]
     return "\n".join(lines) + "\n"
 
 
@@ -214,7 +229,7 @@ def main() -> None:
     for seed in range(args.seeds):  # seed-major: a cut-short run still covers every method
         for result in results:
             try:
-                evaluation, last, minutes = run_one(
+                evaluation, last, minutes, mixed = run_one(
                     result.method, seed, args.iterations, tasks, args.run_dir, args.quick,
                     args.lr, args.kl, tuple(args.extra))
             except Exception as error:  # noqa: BLE001 - one failed run must not end the table
@@ -227,6 +242,8 @@ def main() -> None:
                 result.train_success.append(train_success)
             if (invalid := _metric(last, "rollout/invalid_action_rate")) is not None:
                 result.train_invalid.append(invalid)
+            if mixed is not None:
+                result.mixed_groups.append(mixed)
             result.minutes.append(minutes)
             args.results.parent.mkdir(parents=True, exist_ok=True)
             args.results.write_text(table(results, header))
