@@ -155,8 +155,9 @@ class Trainer:
         """(shaped trajectories, their columnar view, the estimator's advantages).
 
         The view is built once, after the stages that write per-turn data (shapings, the
-        critic's values, the reference KL), and shared by the estimator and the critic's
-        targets, so each column is read from the turns once per update.
+        critic's values, the reference KL); the critic and the KL hand it their columns
+        instead of having them read back, and it is shared by the estimator and the critic's
+        targets, so no column is read from the turns twice in an update.
         """
         shaped = trajectories
         for name in self.algorithm.shaping:
@@ -200,17 +201,19 @@ class Trainer:
         size = self.optim.micro_batch_size
         training = self.policy.model.training
         self.policy.model.eval()  # as at rollout: no dropout in the reference's scores
-        for start in range(0, len(scored), size):
-            chunk = scored[start : start + size]
-            reference = self._reference_logprobs([t.prompt_ids for t in chunk],
-                                                 [t.action_ids for t in chunk])
-            width = reference.shape[1]
-            for row, turn in enumerate(chunk):
-                ref_row = reference[row, width - len(turn.action_ids) :].tolist()
-                token_kl = [old - ref for old, ref in
-                            zip(turn.action_logprobs, ref_row, strict=True)]
-                turn.info["token_kl"], turn.info["kl"] = token_kl, sum(token_kl)
-        self.policy.model.train(training)
+        try:
+            for start in range(0, len(scored), size):
+                chunk = scored[start : start + size]
+                reference = self._reference_logprobs([t.prompt_ids for t in chunk],
+                                                     [t.action_ids for t in chunk])
+                width = reference.shape[1]
+                for row, turn in enumerate(chunk):
+                    ref_row = reference[row, width - len(turn.action_ids) :].tolist()
+                    token_kl = [old - ref for old, ref in
+                                zip(turn.action_logprobs, ref_row, strict=True)]
+                    turn.info["token_kl"], turn.info["kl"] = token_kl, sum(token_kl)
+        finally:
+            self.policy.model.train(training)
         return np.fromiter((kl for turn in scored for kl in turn.info["token_kl"]), float)
 
     # -- stage 3 --------------------------------------------------------------------------
