@@ -173,3 +173,21 @@ def test_a_stage_hands_the_view_its_columns(traj):
         view.put("kl", np.zeros(3))
     with pytest.raises(ValueError, match="2 values for 3 action tokens"):
         view.put("token_kl", np.zeros(2), per_token=True)
+
+
+def test_gc_paused_restores_the_collector_state():
+    import gc
+
+    from agentrl.algos.advantages.batch import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()

@@ -14,7 +14,9 @@ is V = 0 after the end.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+import gc
+from collections.abc import Hashable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain, count
@@ -23,6 +25,23 @@ from operator import attrgetter, itemgetter
 import numpy as np
 
 from agentrl.core.types import Trajectory, Turn
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many small acyclic lists.
+
+    Each burst of new containers triggers collections that walk every tracked object (a
+    batch's turns are millions of them): building 51,200 per-turn lists took 30–110 ms with
+    occasional 650 ms pauses, 29–35 ms paused. Nothing built here forms a cycle.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def intern(items: Iterable[Hashable]) -> np.ndarray:
@@ -154,9 +173,11 @@ class TurnBatch:
                      without_tokens: np.ndarray) -> list[float | list[float]]:
         """One entry per turn, row-major: the list of its tokens' values from ``per_token``,
         or, for a turn without action tokens, its value from ``without_tokens``."""
-        tokens, fallback = per_token.tolist(), without_tokens.tolist()
-        return [tokens[start : start + n] if n else value for start, n, value in
-                zip(self.first_token.tolist(), self.token_counts.tolist(), fallback, strict=True)]
+        with gc_paused():
+            tokens, fallback = per_token.tolist(), without_tokens.tolist()
+            return [tokens[start : start + n] if n else value for start, n, value in
+                    zip(self.first_token.tolist(), self.token_counts.tolist(), fallback,
+                        strict=True)]
 
     def codes(self, *fields: str) -> np.ndarray:
         """The tuple of ``turn.<field>`` for ``fields`` of every turn, interned to int codes.
@@ -253,16 +274,17 @@ class TurnBatch:
         ``values`` is a (rows × max_turns) matrix, or one value per row that every turn of
         the row gets (trajectory-level estimators).
         """
-        out = [[0.0] * n for n in self.batch_lengths]
-        lengths = self.lengths.tolist()
-        rows = values.tolist()  # one C-level conversion, then cheap list operations
-        if values.ndim == 1:
-            for i, value, n in zip(self.index.tolist(), rows, lengths, strict=True):
-                out[i] = [value] * n
-        else:
-            for i, row, n in zip(self.index.tolist(), rows, lengths, strict=True):
-                out[i] = row[:n]
-        return out
+        with gc_paused():
+            out = [[0.0] * n for n in self.batch_lengths]
+            lengths = self.lengths.tolist()
+            rows = values.tolist()  # one C-level conversion, then cheap list operations
+            if values.ndim == 1:
+                for i, value, n in zip(self.index.tolist(), rows, lengths, strict=True):
+                    out[i] = [value] * n
+            else:
+                for i, row, n in zip(self.index.tolist(), rows, lengths, strict=True):
+                    out[i] = row[:n]
+            return out
 
 
     def scatter_flat(self, values: list[float | list[float]]) -> list[list[float | list[float]]]:
