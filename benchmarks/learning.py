@@ -223,7 +223,8 @@ def main() -> None:
               f"{'' if args.kl is None else f', KL {args.kl:g} to the warm-started policy'} "
               f"('sft': warm start only), {args.seeds} seeds, greedy eval on "
               f"{games} held-out games per seed"
-              f"{'' if not args.extra else '; overrides: ' + ', '.join(args.extra)}.")
+              f"{'' if not args.extra else '; overrides, which replace the values above: '}"
+              f"{', '.join(args.extra)}.")
     results = [MethodResult(m) for m in args.methods]
     started = time.monotonic()
     for seed in range(args.seeds):  # seed-major: a cut-short run still covers every method
