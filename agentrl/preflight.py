@@ -107,8 +107,8 @@ def _check_options(key: str, name: str, fn: Callable[..., Any], options: dict[st
     parameters = inspect.signature(fn).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
         return
-    allowed = [name for name, p in parameters.items()
-               if p.kind is inspect.Parameter.KEYWORD_ONLY and name not in fixed]
+    allowed = [option for option, p in parameters.items()
+               if p.kind is inspect.Parameter.KEYWORD_ONLY and option not in fixed]
     try:
         hints = typing.get_type_hints(fn)
     except (NameError, TypeError):  # an annotation that cannot be resolved: names only

@@ -4,7 +4,7 @@ Wang et al. 2025, "SPA-RL: Reinforcing LLM Agents via Stepwise Progress Attribut
 (arXiv 2505.20732). Every iteration, on the batch's non-errored trajectories:
 
 1. features h_t = the policy's final hidden state at the last token of turn t's
-   prompt + action (``policy.last_hidden``; frozen backbone — see ``progress_model``);
+   prompt + action (``hidden_features``; frozen backbone — see ``progress_model``);
 2. the progress estimator is trained for ``epochs`` steps on MSE(Σ_t c_t, R) (the paper's
    progress-estimator objective);
 3. each turn gets the paper's fused step reward

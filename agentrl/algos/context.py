@@ -43,7 +43,7 @@ class ShapingContext:
 def hidden_features(policy: Any, sequences: list[list[int]], batch_size: int = 16) -> torch.Tensor:
     """Final-layer hidden state at the last token of each sequence, [N, H], no gradient.
 
-    Calls ``policy.last_hidden`` on chunks of ``batch_size`` sequences; the features are
+    Calls ``policy.tail_hidden`` on chunks of ``batch_size`` sequences; the features are
     detached (frozen backbone), so heads trained on them never touch the policy.
     """
     if not sequences:
@@ -54,16 +54,7 @@ def hidden_features(policy: Any, sequences: list[list[int]], batch_size: int = 1
             f"hidden_features: sequences {empty[:5]} are empty; every turn needs prompt_ids "
             "(the rollout runner records them)"
         )
-    was_training = policy.model.training
-    policy.model.eval()  # no dropout in features
-    try:
-        chunks = [
-            policy.last_hidden(sequences[start : start + batch_size]).detach().float().cpu()
-            for start in range(0, len(sequences), batch_size)
-        ]
-    finally:
-        policy.model.train(was_training)
-    return torch.cat(chunks)
+    return _tail_features(policy, sequences, [1] * len(sequences), batch_size)
 
 
 def action_token_features(
@@ -75,8 +66,16 @@ def action_token_features(
     prompt_t + a_t[:-1]; rows in turn order, tokens in order. No gradient, eval mode, as
     ``hidden_features``.
     """
+    if not prompts:
+        raise ValueError("action_token_features: no turns given")
     sequences = [prompt + action[:-1] for prompt, action in zip(prompts, actions, strict=True)]
-    counts = [len(action) for action in actions]
+    return _tail_features(policy, sequences, [len(action) for action in actions], batch_size)
+
+
+def _tail_features(policy: Any, sequences: list[list[int]], counts: list[int],
+                   batch_size: int) -> torch.Tensor:
+    """The hidden states at the last ``counts[i]`` tokens of each sequence, concatenated,
+    detached, read in eval mode (no dropout) in chunks of ``batch_size`` sequences."""
     was_training = policy.model.training
     policy.model.eval()
     try:
@@ -88,8 +87,6 @@ def action_token_features(
         ]
     finally:
         policy.model.train(was_training)
-    if not rows:
-        raise ValueError("action_token_features: no turns given")
     return torch.cat(rows)
 
 

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import torch
 
+from agentrl.algos.advantages.returns import check_choice
 from agentrl.algos.context import action_token_features, hidden_features, scalar_head
 from agentrl.core.types import Trajectory, Turn
 
@@ -54,8 +55,7 @@ class Critic:
         fit_epochs: int = 4,
         seed: int = 0,
     ) -> None:
-        if level not in ("turn", "token"):
-            raise ValueError(f"critic level={level!r} is not allowed; choose one of: turn, token")
+        check_choice("level", level, ("turn", "token"))
         self.policy, self.hidden, self.lr, self.batch_size = policy, hidden, lr, batch_size
         self.level, self.fit_epochs = level, fit_epochs
         input_dim = int(policy.model.config.hidden_size)

@@ -194,10 +194,6 @@ class HFPolicy:
         return TokenScores(token_logprobs, entropies, action_mask)
 
     @torch.no_grad()
-    def last_hidden(self, sequences: list[list[int]]) -> torch.Tensor:
-        """Final-layer hidden state at the last token of each sequence, [B, H] (no grad)."""
-        return torch.cat(self.tail_hidden(sequences, [1] * len(sequences)))
-
     def tail_hidden(self, sequences: list[list[int]], counts: list[int]) -> list[torch.Tensor]:
         """Final-layer hidden states at the last ``counts[i]`` tokens of each sequence:
         a [counts[i], H] tensor per sequence (no grad)."""

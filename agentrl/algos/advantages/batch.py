@@ -15,7 +15,7 @@ is V = 0 after the end.
 from __future__ import annotations
 
 import gc
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -225,24 +225,31 @@ class TurnBatch:
                              f"{'action tokens' if per_token else 'turns'}")
         (self._tokens if per_token else self._info)[key] = values
 
-    def _wrong_length(self, key: str, who: str) -> ValueError:
+    def _first_turn(self, bad: Callable[[Turn], bool]) -> tuple[Trajectory, int, Turn] | None:
+        """(trajectory, turn number, turn) of the first turn of the rows for which ``bad``."""
         for trajectory in self.trajectories:
             for t, turn in enumerate(trajectory.turns):
-                if len(turn.info[key]) != len(turn.action_ids):
-                    return ValueError(
-                        f"{who}: turn {t} of task {trajectory.task.id!r} has "
-                        f"{len(turn.info[key])} {key} entries for {len(turn.action_ids)} "
-                        "action tokens")
-        return ValueError(key)
+                if bad(turn):
+                    return trajectory, t, turn
+        return None
+
+    def _wrong_length(self, key: str, who: str) -> ValueError:
+        found = self._first_turn(lambda turn: len(turn.info[key]) != len(turn.action_ids))
+        if found is None:
+            return ValueError(key)
+        trajectory, t, turn = found
+        return ValueError(f"{who}: turn {t} of task {trajectory.task.id!r} has "
+                          f"{len(turn.info[key])} {key} entries for {len(turn.action_ids)} "
+                          "action tokens")
 
     def missing(self, key: str, who: str, hint: str) -> KeyError:
         """The KeyError naming the first turn whose ``info`` lacks ``key``."""
-        for trajectory in self.trajectories:
-            for t, turn in enumerate(trajectory.turns):
-                if key not in turn.info:
-                    return KeyError(f"{who}: turn.info[{key!r}] is missing on turn {t} of "
-                                    f"task {trajectory.task.id!r}; {hint}")
-        return KeyError(key)
+        found = self._first_turn(lambda turn: key not in turn.info)
+        if found is None:
+            return KeyError(key)
+        trajectory, t, _ = found
+        return KeyError(f"{who}: turn.info[{key!r}] is missing on turn {t} of "
+                        f"task {trajectory.task.id!r}; {hint}")
 
     def matrix(self, flat: np.ndarray | list[float]) -> np.ndarray:
         """Pad a row-major flat array of per-turn numbers into a (rows × max_turns) matrix."""

@@ -77,7 +77,8 @@ def token_gae(batch: TurnBatch, turn_rewards: np.ndarray, gamma: float, lam: flo
     values[token_row, token_col] = batch.token_info("token_values", "gae (level='token')",
                                                     VALUE_HINT)
     rewards = np.zeros((n_rows, width))
-    last_token = np.cumsum(counts) - row_start[batch.turn_row] - 1  # of the turns so far
+    # the last token of the row's turns so far (in the row's own numbering)
+    last_token = batch.first_token + counts - row_start[batch.turn_row] - 1
     placed = row_tokens[batch.turn_row] > 0
     np.add.at(rewards, (batch.turn_row[placed], np.maximum(last_token[placed], 0)),
               turn_rewards[placed])
