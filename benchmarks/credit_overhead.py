@@ -21,18 +21,22 @@ are read; ``arith`` = the call on a view whose columns are all read (arithmetic 
 lists). Also printed: ``lists_s`` = the output lists alone, and
 ``read_one_field`` = reading one float field (``turn.reward``) of every turn: the floor of
 any estimator that reads per-turn data from ``Turn`` objects.
-Three denominators: ``overhead_pct_<name>`` = 100 · t_total / t_step and
-``pipeline_pct_<name>`` = 100 · t_pipeline / t_step, t_step one optimizer step of the tiny
-Llama above on ONE minibatch of 64 sequences (the strict reading of the target, < 2 %);
-``trainer_step_pct_<name>`` = 100 · t_pipeline / one step of agentrl's trainer at its
-defaults (32 turns of 96 prompt + 32 action tokens, micro-batches of 4) on the tests' model
-``tiny:llama`` (2 layers of width 64, the embedded model's 49k vocabulary);
-``batch_update_pct_<name>`` = 100 · t_total / (steps · t_step), the update that consumes
-this batch (the estimator runs once per update): one epoch over the batch's turns, each turn
-one 128-token sequence (real multi-turn prompts are longer, so this undercounts), in
-minibatches of 64: ceil(turns / 64) steps.
+Three denominators. The headline, ``update_pct_<name>`` = 100 · t_pipeline / t_update:
+t_update is agentrl's update step itself, ``Trainer.update`` on a batch of this shape (the
+trainer module's "update step: rewards → advantages → loss → optimizer, on one batch of
+episodes"; the estimator runs once per update) at the trainer's defaults on the tests' model
+``tiny:llama`` (2 layers of width 64, the embedded model's 49k vocabulary), each turn 96
+prompt + 16 action tokens. It is timed on ``--update-trajectories`` trajectories and
+scaled to the batch's turns (the update is a loop over fixed-size minibatches of 32 turns;
+``--update-trajectories 1024`` times the whole batch). Two stricter readings, one optimizer
+step instead of the update: ``trainer_step_pct_<name>`` = 100 · t_pipeline / one minibatch
+step of the same trainer (32 turns of 96 prompt + 32 action tokens, micro-batches of 4);
+``pipeline_pct_<name>`` = 100 · t_pipeline / t_step and ``overhead_pct_<name>`` =
+100 · t_total / t_step, t_step one forward + backward + AdamW step of the tiny Llama above on
+ONE minibatch of 64 × 128 tokens (its 1,024-token vocabulary makes it the cheapest step).
 
-Run: ``python benchmarks/credit_overhead.py [--trajectories N] [--turns T] [--repeats R]``.
+Run: ``python benchmarks/credit_overhead.py [--trajectories N] [--turns T] [--repeats R]
+[--update-trajectories U]``.
 """
 
 from __future__ import annotations
@@ -157,12 +161,40 @@ def trainer_step_fn(turns: int, prompt_len: int, action_len: int) -> Callable[[]
     return lambda: trainer._optimizer_step(samples, 0.0)
 
 
+def trainer_update_fn(n_traj: int, n_turns: int, group_size: int,
+                      prompt_len: int) -> tuple[Callable[[], None], int]:
+    """agentrl's update step itself, ``Trainer.update`` (the module's "update step: rewards →
+    advantages → loss → optimizer, on one batch of episodes") at its defaults (grpo, one
+    epoch over the batch in minibatches of 32 turns, micro-batches of 4) with ``tiny:llama``
+    on a batch of this benchmark's shape, each turn given ``prompt_len`` random prompt ids
+    besides its 16 action ids. Returns the call and the batch's turn count."""
+    from agentrl.algos.trainer import AlgorithmOptions, OptimOptions, Trainer
+    from agentrl.policy.hf import HFPolicy
+
+    policy = HFPolicy.from_name("tiny:llama")
+    trainer = Trainer(policy, AlgorithmOptions(), OptimOptions())
+    rng = random.Random(1)
+    vocab = policy.model.config.vocab_size
+    batch = make_batch(n_traj, n_turns, group_size, seed=1)
+    for trajectory in batch:
+        for turn in trajectory.turns:
+            turn.prompt_ids = [rng.randrange(vocab) for _ in range(prompt_len)]
+            turn.action_logprobs = [-10.0] * TOKENS_PER_TURN
+    trainer.update(batch[:group_size])  # warm-up: first-call allocations
+    return (lambda: trainer.update(batch)), n_traj * n_turns
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trajectories", type=int, default=1024)
     parser.add_argument("--turns", type=int, default=50)
     parser.add_argument("--group-size", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--update-trajectories", type=int, default=64,
+                        help="trajectories (of --turns turns) of the timed Trainer.update; "
+                             "its time is scaled to the full batch by turn count (the update "
+                             "is a loop over fixed-size minibatches); pass --trajectories to "
+                             "time the whole batch's update (~10 min)")
     args = parser.parse_args()
     torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
     batch = make_batch(args.trajectories, args.turns, args.group_size, seed=0)
@@ -201,11 +233,13 @@ def main() -> None:
     full = np.zeros(view.mask.shape)
     lists = statistics.median(timed(lambda: view.scatter(full)) for _ in range(args.repeats))
     update_s = statistics.median(updates)
-    steps_per_batch_update = -(-args.trajectories * args.turns // 64)
-    print(f"batch: {args.trajectories} trajectories x {args.turns} turns; "
-          "compared: one estimator call on list[Trajectory] (view build + field reads + "
-          "arithmetic + output lists) vs one update step (fwd + bwd + AdamW, tiny Llama, "
-          "64 x 128 tokens); no critic / progress-model forward pass inside estimators")
+    print(f"batch: {args.trajectories} trajectories x {args.turns} turns; each estimator "
+          "call (total: on list[Trajectory]; pipeline: as the trainer runs it; arith: columns "
+          "already read) against agentrl's update step on this batch (Trainer.update, "
+          "tiny:llama; update_pct), one optimizer step of that trainer (32 turns; "
+          "trainer_step_pct) and one fwd + bwd + AdamW step of a 1024-vocab tiny Llama on "
+          "64 x 128 tokens (total_pct, pipeline_pct); no critic / progress-model forward "
+          "pass inside estimators")
     print(f"{'estimator':<15} {'total_ms':>9} {'pipeline_ms':>12} {'arith_ms':>9} "
           f"{'total_pct':>10} {'pipeline_pct':>13}")
     for name, samples in timings.items():
@@ -223,10 +257,6 @@ def main() -> None:
         print(f"estimator_s_{name}: {statistics.median(samples):.4f}")
     for name in estimators:
         print(f"arith_pct_{name}: {100 * statistics.median(arith[name]) / update_s:.2f}")
-    print(f"batch_update_steps: {steps_per_batch_update}")
-    for name, samples in timings.items():
-        share = statistics.median(samples) / (steps_per_batch_update * update_s)
-        print(f"batch_update_pct_{name}: {100 * share:.4f}")
     trainer_s = statistics.median(trainer_steps)
     print(f"trainer_step_s: {trainer_s:.4f}")
     for name, samples in pipeline.items():
@@ -235,6 +265,14 @@ def main() -> None:
         print(f"pipeline_pct_{name}: {100 * statistics.median(samples) / update_s:.2f}")
     for name, samples in ratios.items():
         print(f"overhead_pct_{name}: {100 * statistics.median(samples):.2f}")
+    update_batch, update_turns = trainer_update_fn(
+        args.update_trajectories, args.turns, args.group_size, prompt_len=96)
+    measured = timed(update_batch)
+    full_update = measured * (args.trajectories * args.turns) / update_turns
+    print(f"trainer_update_measured_s ({update_turns} turns): {measured:.2f}")
+    print(f"trainer_update_s ({args.trajectories * args.turns} turns): {full_update:.1f}")
+    for name, samples in pipeline.items():
+        print(f"update_pct_{name}: {100 * statistics.median(samples) / full_update:.4f}")
 
 if __name__ == "__main__":
     main()
