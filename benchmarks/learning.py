@@ -4,7 +4,9 @@ Every method trains the embedded SmolLM2-135M (LoRA r 8) from the same start wit
 budget (``recipes/learning/<method>.yaml`` differ only in their ``algorithm`` section), for
 several seeds, then is evaluated greedily on the held-out split. Every run starts with the
 recipes' SFT warm start on the training games' walkthroughs; the ``sft`` row is that warm
-start alone (no RL iteration), the baseline the RL methods must beat. Per method the held-out
+start alone (no RL iteration), the baseline the RL methods must beat. ``ppo`` (token-level
+GAE with a critic) and ``reinforce-pp`` (REINFORCE++, the KL in the reward per token) run
+when named in ``--methods``. Per method the held-out
 episodes of all seeds are pooled and summarised by their success rate and a 95 % Wilson
 score interval (Wilson 1927; `agentrl.eval.metrics.wilson_interval`). The pooled episodes
 share their tasks across seeds, so the interval is optimistic about seed-to-seed spread;
@@ -35,7 +37,8 @@ from agentrl.eval.metrics import wilson_interval
 ROOT = Path(__file__).resolve().parent.parent
 RECIPES = ROOT / "recipes" / "learning"
 RESULTS = Path(__file__).resolve().parent / "results"
-METHODS = ("sft", "grpo", "gigpo", "salt", "spa", "grpo-epo")
+METHODS = ("sft", "grpo", "gigpo", "salt", "spa", "grpo-epo", "ppo", "reinforce-pp")
+DEFAULT_METHODS = METHODS[:6]  # the comparison; ppo / reinforce-pp on request
 WARM_START_ONLY = "sft"  # the grpo recipe with 0 RL iterations
 
 
@@ -186,7 +189,7 @@ def plot(results: list[MethodResult], path: Path) -> None:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    parser.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS), choices=METHODS)
     parser.add_argument("--seeds", type=int, default=3, help="Seeds 0..N-1 per method.")
     parser.add_argument("--iterations", type=int, default=2, help="Training iterations.")
     parser.add_argument("--tasks", type=int, default=2, help="Training tasks per iteration.")
