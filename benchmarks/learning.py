@@ -7,9 +7,10 @@ recipes' SFT warm start on the training games' walkthroughs; the ``sft`` row is 
 start alone (no RL iteration), the baseline the RL methods must beat. ``ppo`` (token-level
 GAE with a critic) and ``reinforce-pp`` (REINFORCE++, the KL in the reward per token) run
 when named in ``--methods``. Per method the held-out episodes of all seeds are pooled and
-summarised by their success rate and a 95 % Wilson score interval (Wilson 1927; `agentrl.eval.metrics.wilson_interval`). The pooled episodes
-share their tasks across seeds, so the interval is optimistic about seed-to-seed spread;
-the per-seed rates are printed beside it.
+summarised by their success rate and a 95 % Wilson score interval (Wilson 1927;
+`agentrl.eval.metrics.wilson_interval`). The pooled episodes share their tasks across
+seeds, so the interval is optimistic about seed-to-seed spread; the per-seed rates are
+printed beside it.
 
 Runs are written to ``--run-dir`` (one folder per method, iteration budget and seed); a
 finished run (``eval.json`` present) is reused, an unfinished one is restarted, so an
