@@ -163,12 +163,12 @@ def trainer_step_fn(turns: int, prompt_len: int, action_len: int) -> Callable[[]
 
 
 def trainer_update_fn(n_traj: int, n_turns: int, group_size: int,
-                      prompt_len: int) -> tuple[Callable[[], None], int]:
+                      prompt_len: int) -> Callable[[], None]:
     """agentrl's update step itself, ``Trainer.update`` (the module's "update step: rewards →
     advantages → loss → optimizer, on one batch of episodes") at its defaults (grpo, one
     epoch over the batch in minibatches of 32 turns, micro-batches of 4) with ``tiny:llama``
     on a batch of this benchmark's shape, each turn given ``prompt_len`` random prompt ids
-    besides its 16 action ids. Returns the call and the batch's turn count."""
+    besides its 16 action ids."""
     from agentrl.algos.trainer import AlgorithmOptions, OptimOptions, Trainer
     from agentrl.policy.hf import HFPolicy
 
@@ -182,7 +182,7 @@ def trainer_update_fn(n_traj: int, n_turns: int, group_size: int,
             turn.prompt_ids = [rng.randrange(vocab) for _ in range(prompt_len)]
             turn.action_logprobs = [-10.0] * TOKENS_PER_TURN
     trainer.update(batch[:group_size])  # warm-up: first-call allocations
-    return (lambda: trainer.update(batch)), n_traj * n_turns
+    return lambda: trainer.update(batch)
 
 
 def main() -> None:
@@ -266,8 +266,9 @@ def main() -> None:
         print(f"pipeline_pct_{name}: {100 * statistics.median(samples) / update_s:.2f}")
     for name, samples in ratios.items():
         print(f"overhead_pct_{name}: {100 * statistics.median(samples):.2f}")
-    update_batch, update_turns = trainer_update_fn(
-        args.update_trajectories, args.turns, args.group_size, prompt_len=96)
+    update_batch = trainer_update_fn(args.update_trajectories, args.turns, args.group_size,
+                                     prompt_len=96)
+    update_turns = args.update_trajectories * args.turns
     measured = timed(update_batch)
     full_update = measured * (args.trajectories * args.turns) / update_turns
     print(f"trainer_update_measured_turns: {update_turns}")
