@@ -8,49 +8,40 @@ attempt x backend -> blocked stays true to the code.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import socket
-import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from agentrl.sandbox import Sandbox
+from agentrl.sandbox import Sandbox, create
 
 LOCAL_ESCAPES = {"network", "read_outside", "write_outside", "background_outlives_close"}
 if os.geteuid() == 0:  # RLIMIT_NPROC does not bind root, and local does not drop privileges
     LOCAL_ESCAPES.add("fork_bomb")
 
 
-def _host_listener() -> tuple[socket.socket, int, list[bool]]:
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(1)
-    server.settimeout(8)
-    accepted: list[bool] = []
-
-    def accept() -> None:
-        try:
-            server.accept()[0].close()
-            accepted.append(True)
-        except OSError:
-            pass
-
-    threading.Thread(target=accept, daemon=True).start()
-    return server, server.getsockname()[1], accepted
-
-
 def network(box: Sandbox, tmp: Path) -> bool:
     """Connect to a TCP server listening on the host's loopback."""
-    server, port, accepted = _host_listener()
-    code = f"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=3)"
-    result = box.exec(f'python3 -c "{code}"', timeout=8)
-    time.sleep(0.2)
-    server.close()
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        port = server.getsockname()[1]
+        code = f"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=30)"
+        result = box.exec(f'python3 -c "{code}"', timeout=120)
+        # A connection that got through waits in the listen queue, however slow the machine.
+        server.setblocking(False)
+        try:
+            server.accept()[0].close()
+            accepted = True
+        except BlockingIOError:
+            accepted = False
     return result.exit_code != 0 and not accepted
 
 
@@ -88,16 +79,20 @@ FORK_ATTEMPTS = 300
 
 
 def fork_bomb(box: Sandbox, tmp: Path) -> bool:
-    """Fork FORK_ATTEMPTS sleeping children; blocked when the process limit stops it."""
+    """Fork FORK_ATTEMPTS sleeping children; blocked when the process limit stops it.
+
+    The children sleep until the bomb's process group is killed as the command ends, so
+    however slowly the machine forks, all of them are alive at once.
+    """
     code = (
         "import os, time\nn = 0\n"
         f"for _ in range({FORK_ATTEMPTS}):\n"
         "    try:\n        pid = os.fork()\n    except OSError:\n        break\n"
-        "    if pid == 0:\n        time.sleep(20)\n        os._exit(0)\n    n += 1\n"
+        "    if pid == 0:\n        time.sleep(3600)\n        os._exit(0)\n    n += 1\n"
         "print(n, flush=True)\nos._exit(0)\n"
     )
     box.write_file("bomb.py", code)
-    result = box.exec("python3 bomb.py", timeout=20)
+    result = box.exec("python3 bomb.py", timeout=300)
     forked = int(result.stdout.split()[0]) if result.stdout.split() else 0
     return forked < FORK_ATTEMPTS
 
@@ -109,16 +104,26 @@ def memory_bomb(box: Sandbox, tmp: Path) -> bool:
 
 
 def endless_loop(box: Sandbox, tmp: Path) -> bool:
-    """Loop forever: the wall-clock limit stops an idle loop, the CPU limit a busy one."""
+    """Loop forever: the wall-clock limit stops an idle loop, the CPU limit a busy one.
+
+    The busy loop runs in a second sandbox of the same backend with a 1 s CPU limit and a
+    wall-clock limit far beyond what 1 s of CPU takes on even a loaded machine.
+    """
     shell = box.exec("while :; do sleep 0.1; done", timeout=2)  # idle: only the clock stops it
-    busy = box.exec('python3 -c "while True: pass"', timeout=60)  # cpu_time_s=2 stops it
+    with warnings.catch_warnings():  # the local backend warns that it does not isolate
+        warnings.simplefilter("ignore", RuntimeWarning)
+        strict = create(box.backend, **dataclasses.asdict(box.limits) | {"cpu_time_s": 1})
+    try:
+        busy = strict.exec('python3 -c "while True: pass"', timeout=300)
+    finally:
+        strict.close()
     # Stopped by the CPU limit (non-zero exit), not by the much later wall-clock limit.
     return shell.timed_out and busy.exit_code != 0 and not busy.timed_out
 
 
 def output_flood(box: Sandbox, tmp: Path) -> bool:
     """Write endless output; capped at max_output_bytes and the command is stopped."""
-    result = box.exec("yes flood", timeout=10)
+    result = box.exec("yes flood", timeout=120)
     return result.stdout_truncated and len(result.stdout) <= 10_000 and not result.timed_out
 
 
@@ -134,13 +139,27 @@ def _processes_with(marker: str) -> list[int]:
     return pids
 
 
+def _survivors(marker: str, grace_s: float = 30.0) -> list[int]:
+    """Processes running ``marker`` once all are gone or ``grace_s`` has passed."""
+    deadline = time.monotonic() + grace_s
+    while (survivors := _processes_with(marker)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return survivors
+
+
 def background_outlives_close(box: Sandbox, tmp: Path) -> bool:
     """Leave a detached ``sleep`` running, then close the sandbox."""
     marker = f"{int(uuid.uuid4().int % 10_000)}.{os.getpid() % 1000}17"
-    box.exec(f"setsid sleep {marker} > /dev/null 2>&1 < /dev/null & sleep 0.5; echo started")
+    box.write_file(
+        "detach.py",
+        "import subprocess\n"  # Popen returns once the child has exec'd in its own session
+        f"subprocess.Popen(['sleep', '{marker}'], start_new_session=True,\n"
+        "                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,\n"
+        "                 stderr=subprocess.DEVNULL)\n",
+    )
+    box.exec("python3 detach.py")
     box.close()
-    time.sleep(0.3)
-    survivors = _processes_with(f"sleep {marker}")
+    survivors = _survivors(f"sleep {marker}")
     for pid in survivors:  # the local backend lets it escape; do not leave it running
         os.kill(pid, signal.SIGKILL)
     return not survivors
