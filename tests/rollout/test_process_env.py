@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import signal
 import textwrap
-import time
 from functools import partial
 from pathlib import Path
 
@@ -52,17 +52,16 @@ def test_process_env_kills_a_hanging_env_and_restarts_on_reset(
 ) -> None:
     (tmp_path / "hangmod.py").write_text(HANGING_ENV)
     monkeypatch.syspath_prepend(str(tmp_path))  # spawned children inherit sys.path
-    env = ProcessEnv(partial(agentrl.make, "hangmod:HangingCorridor"), timeout_s=1.0)
+    env = ProcessEnv(partial(agentrl.make, "hangmod:HangingCorridor"), timeout_s=5.0)
     try:
         env.reset(env.tasks("train")[0])
         with pytest.raises(EnvError, match="failed in its process: ValueError: boom"):
             env.step("crash")
         process = env._process
-        started = time.monotonic()
-        with pytest.raises(EnvError, match=r"step\(\) took longer than 1.0s; process killed"):
+        with pytest.raises(EnvError, match=r"step\(\) took longer than 5.0s; process killed"):
             env.step("hang")
-        assert time.monotonic() - started < 30  # killed, not waited out
-        assert not process.is_alive() and env._process is None
+        # Killed (not waited out: the step would have returned after its 60 s sleep).
+        assert process.exitcode == -signal.SIGKILL and env._process is None
         observation = env.reset(env.tasks("train")[0])  # a fresh child
         assert observation.text.endswith("You are at cell 0.")
         assert env._process is not process

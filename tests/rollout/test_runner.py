@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,7 @@ class FaultyCorridor(CorridorEnv):
     """A corridor whose task metadata asks it to crash or hang; counts its steps."""
 
     steps: dict[str, int] = {}
+    release = threading.Event()  # a hanging step waits for this, however long the timeout
 
     def reset(self, task: Task | None = None, *, seed: int | None = None) -> Any:
         if task is not None and task.metadata.get("fault") == "reset":
@@ -78,7 +79,7 @@ class FaultyCorridor(CorridorEnv):
         if fault == "raise":
             raise RuntimeError("step exploded")
         if fault == "hang":
-            time.sleep(3)
+            FaultyCorridor.release.wait()
         return super().step(action)
 
 
@@ -132,11 +133,15 @@ def test_env_that_raises_errors_only_its_episode() -> None:
 
 def test_env_that_hangs_past_step_timeout_errors_only_its_episode() -> None:
     tasks = [corridor_task("ok", 1), corridor_task("slow", 1, fault="hang")]
-    trajectories = run(ScriptedPolicy(), tasks, make_env=FaultyCorridor, group_size=1,
-                       step_timeout_s=0.5)
+    FaultyCorridor.release.clear()
+    try:
+        trajectories = run(ScriptedPolicy(), tasks, make_env=FaultyCorridor, group_size=1,
+                           step_timeout_s=2.0)
+    finally:
+        FaultyCorridor.release.set()  # let the abandoned worker thread finish
     ok, slow = trajectories
     assert ok.success and not ok.errored
-    assert slow.errored and slow.error == "step failed: env call timed out after 0.5s"
+    assert slow.errored and slow.error == "step failed: env call timed out after 2.0s"
 
 
 def test_crashing_reset_errors_its_episode() -> None:

@@ -71,4 +71,4 @@ def test_closing_stops_the_server():
 
 def test_a_command_that_is_not_a_server_fails_clearly():
     with pytest.raises(RuntimeError, match="failed to start"):
-        mcp_tools([sys.executable, "-c", "import sys; sys.exit(3)"], timeout=10)
+        mcp_tools([sys.executable, "-c", "import sys; sys.exit(3)"], timeout=120)

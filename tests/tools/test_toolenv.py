@@ -167,8 +167,8 @@ def test_reserved_and_duplicate_names_are_rejected():
 def test_slow_async_tool_times_out():
     @tool
     async def slow() -> str:
-        """Sleeps."""
-        await asyncio.sleep(5)
+        """Waits for an event nobody sets: it ends only when the timeout cancels it."""
+        await asyncio.Event().wait()
         return "late"
 
     environment = ToolEnv(tools=[slow], tasks=TASKS, tool_timeout=0.2)

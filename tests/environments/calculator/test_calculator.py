@@ -66,7 +66,7 @@ def _sandbox_or_skip():
 
 def test_python_tool_runs_in_the_sandbox():
     _sandbox_or_skip()
-    env = agentrl.make("tools/python", tasks_per_split=2, exec_timeout=5)
+    env = agentrl.make("tools/python", tasks_per_split=2, exec_timeout=60)
     assert [spec["function"]["name"] for spec in env.tool_specs] == [
         "calculator", "python", "final_answer",
     ]  # fmt: skip
