@@ -142,8 +142,29 @@ def test_webshop_reward_is_scaled_by_type_and_accepts_option_lists():
     assert result.components()["r_type"] == 0.5
 
 
-def test_webshop_reward_without_price_bound_has_no_price_part():
-    goal = _goal(price_upper=-1, attributes=["lumbar support"], goal_options={})
-    result = webshop_reward(_product(Attributes=["lumbar support"]), goal, 999.0, {})
-    # (1 + 0 + 0) / (1 + 0 + 1)
-    assert result.r_price is None and math.isclose(result.total, 0.5)
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        # WebShop leaves its price term None and fails adding it: no price-less score
+        ({"price_upper": -1}, "price_upper=-1 must be > 0"),
+        # WebShop divides by the number of goal attributes (and skips such goals)
+        ({"attributes": []}, "has no attributes"),
+    ],
+)
+def test_webshop_reward_refuses_goals_webshop_cannot_score(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        webshop_reward(_product(), _goal(**overrides), 10.0, {})
+
+
+def test_option_matches_compares_a_synthetic_goals_name_value_pair():
+    # ('size', 'large') reads as 'size large': 'large' is a token subset, ratio 100
+    assert option_matches(["large"], [("size", "large")]) == 1
+    # a pair is colour-reduced only when an element is a colour: ('color', 'black') -> 'black'
+    assert normalize_color(("color", "black")) == "black"
+    assert normalize_color(("color", "navy blue")) == ("color", "navy blue")
+    # 'navy blue' -> 'blue', a token of 'color navy blue'
+    assert option_matches(["navy blue"], [("color", "navy blue")]) == 1
+    # 'peppermint' -> 'mint', which shares no token with 'flavor name peppermint': even the
+    # goal's own value misses (as in WebShop); against the text alone both reduce alike
+    assert option_matches(["peppermint"], [("flavor name", "peppermint")]) == 0
+    assert option_matches(["peppermint"], ["peppermint"]) == 1
