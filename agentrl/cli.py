@@ -86,11 +86,14 @@ def play(
 @app.command("check-env")
 def check_env(
     target: Annotated[str, typer.Argument(help="Registered env id or module:Class.")],
+    isolate: Annotated[bool, typer.Option(
+        help="Run the env in a child process, so a native crash is reported, not fatal."
+    )] = True,
 ) -> None:
     """Run an env through the episode-API contract; list every violation."""
     from agentrl.core.check_env import check_env_target
 
-    report = check_env_target(target)
+    report = check_env_target(target, isolate=isolate)
     typer.echo(str(report))
     if not report.ok:
         raise typer.Exit(1)

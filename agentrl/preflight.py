@@ -11,17 +11,25 @@ from typing import Any, Literal
 from agentrl.algos.entropy import ENTROPY_TERMS
 from agentrl.algos.registry import get_advantage, get_shaping, list_advantages, list_shapings
 from agentrl.core.env import Env
-from agentrl.core.registry import make
+from agentrl.core.process_env import ProcessEnv
+from agentrl.core.registry import env_class, make
 from agentrl.policy.resolve import ModelResolutionError, check_resolvable
 from agentrl.recipe import Recipe, RecipeError
 from agentrl.registry_base import UnknownNameError
-from agentrl.rollout.process_env import ProcessEnv
+
+
+def env_executor(recipe: Recipe) -> Literal["thread", "process"]:
+    """``env.executor`` with ``auto`` resolved: a process for envs with a native engine."""
+    if recipe.env.executor != "auto":
+        return recipe.env.executor
+    native = getattr(env_class(recipe.env.id), "native_engine", False)
+    return "process" if native else "thread"
 
 
 def env_factory(recipe: Recipe, *, timeout_s: float | None = None) -> partial[Env]:
-    """A picklable factory of the recipe's env (in its own process when asked)."""
+    """A picklable factory of the recipe's env (in its own process per `env_executor`)."""
     base = partial(make, recipe.env.id, **recipe.env.kwargs)
-    if recipe.env.executor == "process":
+    if env_executor(recipe) == "process":
         return partial(ProcessEnv, base, timeout_s=timeout_s)
     return base
 

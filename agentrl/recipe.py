@@ -30,8 +30,11 @@ class EnvOptions(_Section):
     id: str = Field(default="textworld", description="Registered env id or 'module:Class'.")
     kwargs: dict[str, Any] = Field(default_factory=dict, description="Passed to make(id, ...).")
     train_split: str = Field(default="train", description="Split the policy trains on.")
-    executor: Literal["thread", "process"] = Field(
-        default="thread", description="Step envs in threads, or each env in its own process."
+    executor: Literal["auto", "thread", "process"] = Field(
+        default="auto",
+        description="Step envs in threads, or each env in its own process (a crash or hang "
+        "then errors one episode); auto: a process for envs with a native engine "
+        "(Env.native_engine: TextWorld, ALFWorld), threads otherwise.",
     )
 
 

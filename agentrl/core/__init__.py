@@ -1,6 +1,6 @@
 """The episode API: data types, the `Env` base class, the registry and the checker."""
 
-from agentrl.core.env import Env, EnvError, digest_state
+from agentrl.core.env import Env, EnvError, digest_state, quote_action
 from agentrl.core.registry import make, register, registered
 from agentrl.core.types import EnvSpec, Observation, StepResult, Task, Trajectory, Turn
 
@@ -15,6 +15,7 @@ __all__ = [
     "Turn",
     "digest_state",
     "make",
+    "quote_action",
     "register",
     "registered",
 ]

@@ -15,14 +15,18 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel
 
-from agentrl.core.env import Env
+from agentrl.core.env import Env, quote_action
+from agentrl.core.hostile import hostile_actions
+from agentrl.core.process_env import ProcessEnv
 from agentrl.core.registry import make
 from agentrl.core.types import (
     STANDARD_SPLITS,
@@ -34,9 +38,10 @@ from agentrl.core.types import (
     Turn,
 )
 
-MALFORMED_ACTIONS = ("", "\x00garbage\x1b[2J", "x" * 10_000)
 FALLBACK_ACTION = "look"  # sent when an observation lists no available actions
 JSON_TASKS_PER_SPLIT = 50  # tasks per split round-tripped through JSON
+STEP_TIMEOUT_S = 60.0  # a hostile step that takes longer counts as a hang
+ECHO_ALLOWANCE = 2_000  # characters a hostile step's observation may add over ordinary ones
 
 
 class EnvCheckError(AssertionError):
@@ -94,10 +99,13 @@ class Episode:
 class CheckContext:
     """What the checks share: the seed, the first task, and the recorded episodes (run once)."""
 
-    def __init__(self, env: Env, seed: int, max_episodes: int) -> None:
+    def __init__(self, env: Env, seed: int, max_episodes: int,
+                 step_timeout_s: float = STEP_TIMEOUT_S) -> None:
         self.env = env
         self.seed = seed
         self.max_episodes = max_episodes
+        self.step_timeout_s = step_timeout_s
+        self.hung = False  # set when a step never returned: the env must not be used again
         self.warnings: list[str] = []
         self._episodes: list[Episode] | None = None
         self._tasks: list[Task | None] | None = None
@@ -419,31 +427,100 @@ def trajectory_of(episode: Episode) -> Trajectory | None:
     return Trajectory(task=episode.task, turns=turns)
 
 
-def check_malformed_actions(ctx: CheckContext) -> list[str]:
-    """Empty, control-character and 10k-character actions return a StepResult, never raise."""
-    problems: list[str] = []
-    task = ctx.first_tasks()[0]
-    ctx.env.reset(task, seed=ctx.seed)
-    for action in MALFORMED_ACTIONS:
-        shown = repr(action if len(action) < 20 else action[:8] + "...")
+def step_with_deadline(env: Env, action: str, timeout_s: float) -> tuple[str, Any]:
+    """``("ok", result)``, ``("raised", error)`` or ``("hung", None)`` for one ``env.step``.
+
+    The step runs in a daemon thread; one that outlives ``timeout_s`` is left there (a
+    native engine cannot be interrupted) and the env must not be used again.
+    """
+    box: dict[str, Any] = {}
+
+    def run() -> None:
         try:
-            result = ctx.env.step(action)
-        except Exception as error:
+            box["ok"] = env.step(action)
+        except Exception as error:  # noqa: BLE001 - reported by the caller
+            box["raised"] = error
+
+    thread = threading.Thread(target=run, name="check_env-step", daemon=True)
+    thread.start()
+    thread.join(timeout_s)
+    if thread.is_alive():
+        return "hung", None
+    return ("ok", box["ok"]) if "ok" in box else ("raised", box["raised"])
+
+
+def longest_ordinary_text(ctx: CheckContext) -> int:
+    """The length of the longest observation text of the scripted (ordinary) episodes."""
+    seen = [ep.first for ep in ctx.episodes()]
+    seen += [s.observation for ep in ctx.episodes() for s in ep.steps if isinstance(s, StepResult)]
+    return max((len(o.text) for o in seen if isinstance(o, Observation)), default=0)
+
+
+def hostile_step_problems(result: Any, shown: str, longest: int) -> list[str]:
+    """What is wrong with the `StepResult` of one hostile action (see `check_hostile_actions`)."""
+    if not isinstance(result, StepResult):
+        return [f"step({shown}) returned {type(result).__name__}, not StepResult"]
+    problems = []
+    if "action_valid" not in result.info:
+        problems.append(f"step({shown}): info has no 'action_valid'; set it to False")
+    text = result.observation.text
+    if len(text) > longest + ECHO_ALLOWANCE:
+        problems.append(
+            f"step({shown}) answered with a {len(text):,}-character observation (the "
+            f"longest ordinary one has {longest:,}); bound what an observation repeats of an "
+            "action, e.g. with agentrl.core.quote_action"
+        )
+    problem = json_problem(result, f"the StepResult of {shown}")
+    return problems + [problem] if problem else problems
+
+
+def check_hostile_actions(ctx: CheckContext) -> list[str]:
+    """Hostile actions (`agentrl.core.hostile`) come back as StepResults, promptly, bounded.
+
+    Each must return (not raise) within ``ctx.step_timeout_s``, answer with an observation
+    at most ``ECHO_ALLOWANCE`` characters longer than the longest ordinary one, survive a
+    JSON round trip, and leave the env as it was: afterwards the same task and seed give the
+    same first observation. Hostile actions accepted as valid are a warning.
+    """
+    task = ctx.first_tasks()[0]
+    longest = longest_ordinary_text(ctx)
+    first = ctx.env.reset(task, seed=ctx.seed)
+    problems: list[str] = []
+    accepted: list[str] = []
+    for kind, action in hostile_actions(ctx.seed):
+        shown = f"{kind}: {quote_action(action, 24)}"
+        status, value = step_with_deadline(ctx.env, action, ctx.step_timeout_s)
+        if status == "hung":
+            ctx.hung = True
+            return problems + [
+                f"step({shown}) did not return within {ctx.step_timeout_s:g}s; an action must "
+                "never reach an engine's own command mode or block it (the env is abandoned)"
+            ]
+        if status == "raised":
             problems.append(
-                f"step({shown}) raised {describe(error)}; a malformed action must "
-                "return a StepResult whose observation explains it, with info['action_valid']=False"
+                f"step({shown}) raised {describe(value)}; a malformed action must return a "
+                "StepResult whose observation explains it, with info['action_valid']=False"
             )
             ctx.env.reset(task, seed=ctx.seed)
             continue
-        if not isinstance(result, StepResult):
-            problems.append(f"step({shown}) returned {type(result).__name__}, not StepResult")
+        problems += hostile_step_problems(value, shown, longest)
+        if not isinstance(value, StepResult):
             continue
-        if "action_valid" not in result.info:
-            problems.append(f"step({shown}): info has no 'action_valid'; set it to False")
-        elif result.info["action_valid"] is not False:
-            ctx.warnings.append(f"step({shown}) was accepted: info['action_valid'] is not False")
-        if result.terminated or result.truncated:
+        if value.info.get("action_valid") is not False:
+            accepted.append(kind)
+        if value.terminated or value.truncated:
             ctx.env.reset(task, seed=ctx.seed)
+    if accepted:
+        kinds = ", ".join(sorted(set(accepted)))
+        ctx.warnings.append(f"hostile actions accepted as valid: {kinds}")
+    again = ctx.env.reset(task, seed=ctx.seed)
+    if getattr(again, "text", None) != first.text or getattr(again, "state_key", None) != (
+        first.state_key
+    ):
+        problems.append(
+            "after the hostile actions, reset() with the same task and seed gave a different "
+            "first observation; the actions left the engine in a broken state"
+        )
     return problems
 
 
@@ -486,24 +563,30 @@ CHECKS: tuple[Callable[[CheckContext], list[str]], ...] = (
     check_step_types,
     check_terminates_within_max_turns,
     check_json_round_trip,
-    check_malformed_actions,
+    check_hostile_actions,
     check_step_after_end,
     check_close_idempotent,
 )
 SPEC_DEPENDENT = CHECKS[1:-1]  # skipped when the spec itself is unusable
 
 
-def check_env(env: Env, *, seed: int = 0, max_episodes: int = 2) -> CheckReport:
+def check_env(env: Env, *, seed: int = 0, max_episodes: int = 2,
+              step_timeout_s: float = STEP_TIMEOUT_S) -> CheckReport:
     """Run ``env`` through every rule of the episode API and report all violations at once.
 
-    ``seed`` seeds every reset and the scripted choice among ``available_actions``;
-    ``max_episodes`` scripted episodes are played. The env is closed at the end.
+    ``seed`` seeds every reset, the scripted choice among ``available_actions`` and the
+    random hostile actions; ``max_episodes`` scripted episodes are played; a hostile step
+    that takes longer than ``step_timeout_s`` is reported as a hang, after which the
+    remaining checks are not run. The env is closed at the end (unless it hung).
     """
     spec = getattr(env, "spec", None)
     report = CheckReport(env_id=str(getattr(spec, "id", type(env).__name__)))
-    ctx = CheckContext(env, seed, max_episodes)
+    ctx = CheckContext(env, seed, max_episodes, step_timeout_s)
     for check in CHECKS:
         if check in SPEC_DEPENDENT and not isinstance(spec, EnvSpec):
+            continue
+        if ctx.hung:
+            report.violations.append(f"[{check.__name__}] not run: the env hung before it")
             continue
         report.checks_run.append(check.__name__)
         try:
@@ -515,9 +598,17 @@ def check_env(env: Env, *, seed: int = 0, max_episodes: int = 2) -> CheckReport:
     return report
 
 
-def check_env_target(target: str, *, seed: int = 0, max_episodes: int = 2) -> CheckReport:
-    """`check_env` on a registered env id or a ``"module:Class"`` path (``agentrl check-env``)."""
-    return check_env(make(target), seed=seed, max_episodes=max_episodes)
+def check_env_target(target: str, *, seed: int = 0, max_episodes: int = 2,
+                     isolate: bool = False) -> CheckReport:
+    """`check_env` on a registered env id or a ``"module:Class"`` path (``agentrl check-env``).
+
+    ``isolate`` runs the env in a child process (`agentrl.core.process_env.ProcessEnv`), so an
+    engine that crashes the interpreter (a segfault in native code) is reported as a
+    violation of the step that did it instead of ending the checker.
+    """
+    if not isolate:
+        return check_env(make(target), seed=seed, max_episodes=max_episodes)
+    return check_env(ProcessEnv(partial(make, target)), seed=seed, max_episodes=max_episodes)
 
 
 __all__ = ["CHECKS", "CheckReport", "EnvCheckError", "check_env", "check_env_target"]

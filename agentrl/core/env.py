@@ -6,7 +6,7 @@ import hashlib
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from agentrl.core.types import EnvSpec, Observation, StepResult, Task
 
@@ -26,6 +26,10 @@ class Env(ABC):
     """
 
     spec: EnvSpec
+    # True when the env drives native code (a game interpreter, a planner) that a bad
+    # input or a bug can crash with the whole Python process; ``env.executor: auto`` then
+    # runs each such env in its own process, so a crash errors one episode, not the run.
+    native_engine: ClassVar[bool] = False
 
     @abstractmethod
     def reset(self, task: Task | None = None, *, seed: int | None = None) -> Observation:
@@ -67,3 +71,18 @@ def digest_state(*parts: Any) -> str:
     """
     payload = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha1(payload.encode()).hexdigest()[:16]
+
+
+QUOTED_ACTION_CHARS = 80  # at most this much of an action is repeated in an observation
+
+
+def quote_action(action: str, limit: int = QUOTED_ACTION_CHARS) -> str:
+    """``action`` as an observation may repeat it: its ``repr``, cut to about ``limit`` chars.
+
+    ``repr`` escapes control characters, NULs and lone surrogates, so the quote is one
+    printable line that always encodes to UTF-8 (and JSON); a longer action is cut and its
+    length said, so a megabyte reply never becomes a megabyte of every later prompt.
+    """
+    if len(action) <= limit:
+        return repr(action)
+    return f"{action[:limit]!r}… ({len(action):,} characters)"

@@ -102,10 +102,14 @@ def resolve_entry_point(entry_point: str | Callable[..., Env]) -> Callable[..., 
     return target
 
 
-def make(id: str, **kwargs: Any) -> Env:
-    """Build the env registered as ``id`` (or a ``"module:Class"`` path) with ``kwargs``."""
+def env_class(id: str) -> Callable[..., Env]:
+    """What `make` calls for ``id`` (a registered id or ``"module:Class"``): class or factory."""
     if ":" in id and id not in _REGISTRY:
-        return resolve_entry_point(id)(**kwargs)
+        return resolve_entry_point(id)
+    return resolve_entry_point(_entry(id).entry_point)
+
+
+def _entry(id: str) -> EnvEntry:
     for prefix, module in _BUILTIN_FAMILIES.items():
         if id not in _REGISTRY and id.startswith(prefix):
             _import_family(module)
@@ -115,5 +119,12 @@ def make(id: str, **kwargs: Any) -> Env:
         raise UnknownEnvError(
             f"env {id!r} is not registered; registered: {', '.join(registered()) or 'none'}"
         )
-    entry = _REGISTRY[id]
+    return _REGISTRY[id]
+
+
+def make(id: str, **kwargs: Any) -> Env:
+    """Build the env registered as ``id`` (or a ``"module:Class"`` path) with ``kwargs``."""
+    if ":" in id and id not in _REGISTRY:
+        return resolve_entry_point(id)(**kwargs)
+    entry = _entry(id)
     return resolve_entry_point(entry.entry_point)(**{**entry.defaults, **kwargs})

@@ -51,6 +51,8 @@ def normalize_command(action: str) -> str:
 class AlfWorldEnv(Env):
     """ALFWorld's six household task types on TextWorld's PDDL engine (see module doc)."""
 
+    native_engine = True  # fast-downward's planner runs inside this process
+
     def __init__(
         self,
         max_turns: int = 50,

@@ -48,7 +48,7 @@ REQUESTED_INFOS = textworld.EnvInfos(
 
 
 class TextWorldEnv(Env):
-    """TextWorld games as an agentrl env.
+    """TextWorld games as an agentrl env (its interpreter is native: `native_engine`).
 
     Args:
         difficulty: ``easy``, ``medium`` or ``hard`` (see `tasks.DIFFICULTIES`) for
@@ -60,6 +60,8 @@ class TextWorldEnv(Env):
             such as ``{"train": 100}``; None: 32 / 8 / 16 for train / valid / heldout.
             With ``games_dir``, a cap on each split (None: every game).
     """
+
+    native_engine = True  # the Z-machine interpreter (frotz) runs inside this process
 
     def __init__(
         self,

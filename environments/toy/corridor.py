@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agentrl.core.env import Env, digest_state
+from agentrl.core.env import Env, digest_state, quote_action
 from agentrl.core.splits import split_seed
 from agentrl.core.types import EnvSpec, Observation, StepResult, Task
 
@@ -67,7 +67,7 @@ class CorridorEnv(Env):
             self._position = max(0, self._position + (1 if command == "right" else -1))
             text = f"You are at cell {self._position}."
         else:
-            text = f"Invalid action {action!r}: choose one of {', '.join(ACTIONS)}."
+            text = f"Invalid action {quote_action(action)}: choose one of {', '.join(ACTIONS)}."
         length = int(self._task.metadata["length"])
         success = self._position >= length
         truncated = not success and self._turn >= self.spec.max_turns

@@ -24,7 +24,7 @@ from agentrl.environments.webshop.vocab import (
     ProductType,
 )
 
-CATALOG_VERSION = 1  # bump when generation changes, so stale caches are not reused
+CATALOG_VERSION = 2  # bump when generation changes, so stale caches are not reused
 ITEMS_FILE = "items_shuffle.json"
 ATTRIBUTES_FILE = "items_ins_v2.json"
 _ASIN_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"

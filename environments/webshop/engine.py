@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from agentrl.core.env import quote_action
 from agentrl.environments.webshop.instructions import Goal
 from agentrl.environments.webshop.reward import RewardBreakdown, webshop_reward
 from agentrl.environments.webshop.shop import Shop
@@ -207,11 +208,13 @@ class Engine:
             self.search(session, argument)
             return Outcome(True)
         if verb != "click":
-            return Outcome(False, f"unknown action {verb!r}; use search[...] or click[...]")
+            return Outcome(
+                False, f"unknown action {quote_action(verb)}; use search[...] or click[...]"
+            )
         clickables = {e.text.lower(): e for e in page if e.clickable}
         element = clickables.get(argument.lower())
         if element is None:
-            return Outcome(False, f"{argument!r} is not clickable on this page")
+            return Outcome(False, f"{quote_action(argument)} is not clickable on this page")
         self._click(session, element)
         return Outcome(True)
 

@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from agentrl.core.env import Env, digest_state
+from agentrl.core.env import Env, digest_state, quote_action
 from agentrl.core.types import EnvSpec, Observation, StepResult, Task
 from agentrl.environments.webshop.engine import Engine, Session
 from agentrl.environments.webshop.shop import SPLITS, Shop, load_shop
@@ -94,7 +94,8 @@ class WebShopEnv(Env):
             raise RuntimeError("step() called before reset() or after the episode ended")
         self._turn += 1
         outcome = self.engine.act(session, action)
-        prefix = "" if outcome.valid else f"Invalid action {action!r}: {outcome.error}.\n"
+        shown = quote_action(action)
+        prefix = "" if outcome.valid else f"Invalid action {shown}: {outcome.error}.\n"
         score = session.reward.total if session.reward else 0.0
         success = session.reward is not None and math.isclose(score, 1.0)
         truncated = not session.done and self._turn >= self.spec.max_turns

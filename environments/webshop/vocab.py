@@ -37,11 +37,11 @@ COUNTS = _words(
     "12 count (pack of 1),24 count (pack of 1),6 count (pack of 4),36 count (pack of 2)"
 )
 FLAVORS = _words(
-    "original,vanilla,chocolate,sea salt,honey,peppermint,mixed berry,caramel,cinnamon,lemon"
+    "original,vanilla,chocolate,sea salt,honey,hazelnut,mixed berry,caramel,cinnamon,lemon"
 )
 LENGTHS = _words("3 ft,6 ft,10 ft,15 ft")
 DIMENSIONS = _words("40x40x45cm,60x40x45cm,80x40x45cm,100x45x45cm,120x45x45cm")
-STYLES = _words("modern,classic,rustic,industrial,farmhouse")
+STYLES = _words("modern,classic,coastal,industrial,farmhouse")
 
 OPTION_VALUES: dict[str, tuple[str, ...]] = {
     "color": COLORS,

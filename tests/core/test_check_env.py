@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import random
+import sys
+import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -139,17 +142,67 @@ class OverlappingSplits(CorridorEnv):
         return [task, task]
 
 
+class EchoesAction(CorridorEnv):
+    """Invalid actions are repeated whole in the next observation."""
+
+    def step(self, action: str) -> StepResult:
+        result = super().step(action)
+        result.observation.text += f" You wrote: {action}"
+        return result
+
+
+class ActionInInfo(CorridorEnv):
+    """The raw action goes into info: lone surrogates from undecodable bytes break JSON."""
+
+    def step(self, action: str) -> StepResult:
+        result = super().step(action)
+        result.info["raw"] = action
+        return result
+
+
+class StuckOnEscape(CorridorEnv):
+    """A backslash puts the 'engine' in a command mode it never leaves (like dumb-frotz)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def step(self, action: str) -> StepResult:
+        if "\\" in action:
+            self.release.wait()
+        return super().step(action)
+
+
+class CorruptedByNul(CorridorEnv):
+    """A NUL byte shifts every later episode: the same reset no longer gives the same start."""
+
+    shift = 0
+
+    def step(self, action: str) -> StepResult:
+        if "\x00" in action:
+            CorruptedByNul.shift += 1
+        return super().step(action)
+
+    def _observation(self, text: str) -> Observation:
+        observation = super()._observation(text)
+        observation.text += " *" * self.shift
+        return observation
+
+
 BROKEN = [
     (RandomFirstObservation, "check_reset_deterministic"),
     (NoStateKey, "check_reset_returns_observation"),
     (WrongStepTypes, "check_step_types"),
     (NaNReward, "check_step_types"),
     (NeverEnds, "check_terminates_within_max_turns"),
-    (RaisesOnBadAction, "check_malformed_actions"),
+    (RaisesOnBadAction, "check_hostile_actions"),
     (CloseOnce, "check_close_idempotent"),
     (TupleInInfo, "check_json_round_trip"),
     (SetInInfo, "check_json_round_trip"),
     (SilentAfterEnd, "check_step_after_end"),
+    (EchoesAction, "check_hostile_actions"),
+    (ActionInInfo, "check_hostile_actions"),
+    (CorruptedByNul, "check_hostile_actions"),
     (CountingStateKey, "check_state_key_stable"),
     (OverlappingSplits, "check_splits_disjoint"),
     (OverlappingSplits, "check_tasks"),
@@ -179,7 +232,7 @@ def test_messages_say_what_to_change() -> None:
     text = str(check_env(TupleInInfo()))
     assert "['info']['position'] (tuple -> list)" in text
     text = str(check_env(RaisesOnBadAction()))
-    assert "step('') raised ValueError: bad action ''" in text
+    assert "step(empty: '') raised ValueError: bad action ''" in text
     assert "info['action_valid']=False" in text
 
 
@@ -192,7 +245,7 @@ def test_all_violations_are_reported_at_once() -> None:
     found = names_in(report.violations)
     assert {
         "check_reset_deterministic",
-        "check_malformed_actions",
+        "check_hostile_actions",
         "check_close_idempotent",
         "check_json_round_trip",
     } <= found
@@ -239,7 +292,8 @@ def test_accepting_malformed_actions_is_a_warning_not_a_violation() -> None:
 
     report = check_env(AcceptsAnything())
     assert report.ok, str(report)
-    assert "step('') was accepted: info['action_valid'] is not False" in report.warnings
+    (warning,) = report.warnings
+    assert warning.startswith("hostile actions accepted as valid: blank, control-chars, empty")
 
 
 def test_check_env_target_takes_an_id_or_a_module_path() -> None:
@@ -265,3 +319,37 @@ def test_json_problem_names_the_path_inside_nested_models() -> None:
         )
         is None
     )
+
+
+def test_hostile_action_messages_name_the_class_and_the_fix() -> None:
+    text = str(check_env(EchoesAction()))
+    assert "step(one-megabyte: 'go north go north go nor'… (1,000,000 characters))" in text
+    assert "bound what an observation repeats of an action" in text
+    text = str(check_env(ActionInInfo()))
+    assert "the StepResult of random-bytes" in text
+    text = str(check_env(CorruptedByNul()))
+    assert "left the engine in a broken state" in text
+
+
+def test_a_hanging_step_is_reported_and_stops_the_later_checks() -> None:
+    env = StuckOnEscape()
+    try:
+        report = check_env(env, step_timeout_s=2.0)
+    finally:
+        env.release.set()
+    assert "did not return within 2s" in str(report), str(report)
+    assert "[check_hostile_actions] step(interpreter-escapes: '\\\\help')" in str(report)
+    assert "[check_close_idempotent] not run: the env hung before it" in report.violations
+    assert "check_close_idempotent" not in report.checks_run
+
+
+def test_isolated_check_reports_a_native_crash_instead_of_dying(monkeypatch) -> None:
+    # The env segfaults its interpreter on a backslash (as dumb-frotz did); run in its own
+    # process by check_env_target(isolate=True), the checker survives and names the action.
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))
+    report = check_env_target("segfaulting_env:SegfaultsOnBackslash", isolate=True)
+    assert not report.ok
+    assert "[check_hostile_actions] step(interpreter-escapes: '\\\\help') raised EnvError: env " \
+        "process died during step()" in str(report), str(report)
+    assert "check_close_idempotent" in report.checks_run  # the env came back for the rest
+    assert sys.modules.get("segfaulting_env") is None  # only the child imported it

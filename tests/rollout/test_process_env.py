@@ -11,7 +11,7 @@ import pytest
 
 import agentrl
 from agentrl.core.env import EnvError
-from agentrl.rollout.process_env import ProcessEnv
+from agentrl.core.process_env import ProcessEnv
 
 HANGING_ENV = textwrap.dedent(
     """

@@ -178,3 +178,37 @@ def test_envs_reset_and_step_in_parallel_threads_as_they_do_alone(easy_env, hand
     finally:
         for env in envs:
             env.close()
+
+
+HOSTILE_PLAY = """
+import random, sys
+from agentrl.environments.textworld.env import TextWorldEnv
+env = TextWorldEnv(difficulty="easy", tasks_per_split=2)
+task = env.tasks("train")[0]
+first = env.reset(task, seed=0)
+rng = random.Random(0)
+printable = [chr(c) for c in range(32, 127)]
+actions = ["\\\\z", "\\\\help", "\\\\f", "look\\n\\\\quit", "é" * 199 + "日", "日" * 200]
+actions += ["".join(rng.choice(printable + ["\\\\"] * 5) for _ in range(rng.randint(1, 60)))
+            for _ in range(300)]
+for action in actions:
+    result = env.step(action)
+    if result.terminated or result.truncated:
+        env.reset(task, seed=0)
+assert env.reset(task, seed=0) == first
+print("played", len(actions))
+"""
+
+
+def test_hostile_and_random_actions_neither_hang_nor_crash_the_interpreter(easy_env, tw_cache):
+    """Backslash escapes hung dumb-frotz and random printable text crashed it (SIGSEGV);
+    multibyte text raised UnicodeDecodeError. Played in a child so a regression fails the
+    test (timeout, signal) instead of killing pytest."""
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", HOSTILE_PLAY], capture_output=True, text=True,
+                            timeout=540, env={**os.environ, "AGENTRL_CACHE": str(tw_cache)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "played 306"

@@ -42,3 +42,17 @@ def test_refusals_name_the_problem():
 
 def test_canonical_ignores_case_and_spacing():
     assert canonical("-= Kitchen =-\n  You  ARE here. ") == "-= kitchen =- you are here."
+
+
+def test_accents_are_stripped_so_accented_words_still_reach_the_game():
+    assert sanitize_action("prends la clé") == "prends la cle"
+    assert refusal(sanitize_action("open the café door")) is None
+
+
+def test_backslashes_and_other_unreadable_characters_never_reach_the_interpreter():
+    # dumb-frotz reads a backslash as one of its own meta-commands (\z waits forever in its
+    # command mode); multibyte characters get split in its input buffer.
+    for action in ("\\z", "\\help", "look \\f", "go \u200bnorth", "take 日本", "\ud800x"):
+        message = refusal(sanitize_action(action))
+        assert message is not None and message.startswith("The game cannot read"), action
+    assert "'\\\\'" in refusal("\\z")  # the message names the character, as repr

@@ -1,9 +1,18 @@
-"""Run an env in its own process, for CPU-heavy envs and for killing envs that hang."""
+"""Run an env in its own process: for CPU-heavy envs, envs that hang, and native engines
+that can crash the interpreter (the crash then errors one episode, not the run).
+
+This module imports nothing heavy (no torch): the env process imports it to serve the env.
+"""
 
 from __future__ import annotations
 
 import multiprocessing as mp
-from collections.abc import Callable, Sequence
+import pickle
+import sys
+import threading
+import types
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -19,7 +28,10 @@ def _serve(factory: Callable[[], Env], conn: Connection) -> None:
         return
     conn.send(("ok", None))  # ready: start-up time is not charged to the first call
     while True:
-        method, args, kwargs = conn.recv()
+        try:
+            method, args, kwargs = conn.recv()
+        except EOFError:  # the parent closed its end or exited: nothing more to do
+            return
         try:
             result = getattr(env, method)(*args, **kwargs)
             if method == "tasks":
@@ -29,6 +41,53 @@ def _serve(factory: Callable[[], Env], conn: Connection) -> None:
             conn.send(("error", f"{type(error).__name__}: {error}"))
         if method == "close":
             return
+
+
+# Modules the fork server imports once, so that each env process starts as a fork of a
+# warm interpreter (milliseconds) instead of a fresh one importing agentrl (seconds).
+# The families with native engines are preloaded (a missing optional one is skipped).
+FORKSERVER_PRELOAD = [
+    "agentrl.core.process_env",
+    "agentrl.core.registry",
+    "agentrl.environments.textworld.env",
+    "agentrl.environments.alfworld.env",
+]
+
+
+def _context() -> Any:
+    """Fork-server processes where the platform has them (Linux), else spawned ones.
+
+    Both start children from a clean interpreter, never a fork of the caller (which may hold
+    torch threads and locks); the fork server pays the imports once for every child.
+    """
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    context = mp.get_context("forkserver")
+    context.set_forkserver_preload(FORKSERVER_PRELOAD)
+    return context
+
+
+_START_LOCK = threading.Lock()
+
+
+@contextmanager
+def _main_hidden(factory: Callable[[], Env]) -> Iterator[None]:
+    """Start children without the caller's ``__main__`` when ``factory`` does not need it.
+
+    A child re-imports the caller's main module so that it can unpickle what it defines; a
+    training script's imports (torch, transformers) would then cost every env process
+    seconds. A factory that pickles by reference to importable modules needs none of it.
+    """
+    if b"__main__" in pickle.dumps(factory):
+        yield
+        return
+    with _START_LOCK:
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = main
 
 
 class ProcessEnv(Env):
@@ -50,10 +109,12 @@ class ProcessEnv(Env):
         self.spec = self._call("__getattribute__", "spec")
 
     def _start(self) -> None:
-        context = mp.get_context("spawn")
+        context = _context()
         parent, child = context.Pipe()
         self._process = context.Process(target=_serve, args=(self._factory, child), daemon=True)
-        self._process.start()
+        with _main_hidden(self._factory):
+            self._process.start()
+        child.close()  # only the child holds its end now: its death reads as EOF here
         self._conn = parent
         if not parent.poll(self._startup_timeout_s):
             self._kill()
