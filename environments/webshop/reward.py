@@ -1,6 +1,6 @@
 """WebShop's purchase score, as pure functions of (purchased product, goal, price, options).
 
-Yao et al. 2022 (WebShop, arXiv 2207.01206), Sec. 3.2, Eq. (1), scored exactly as
+Yao et al. 2022 (WebShop, arXiv 2207.01206), the reward of Sec. 3.2, scored exactly as
 WebShop's ``web_agent_site/engine/goal.py`` scores it, quirks included::
 
     r = r_type * (|U_att ∩ Y_att| + |U_opt ∩ Y_opt| + 1[y_price <= u_price])
@@ -22,7 +22,8 @@ which reads a non-string as ``str(...)`` and compares its lower-cased letter/dig
   ``16 fl oz (pack of 1)`` does not count (ratio 84), though against the value alone it
   would (87). `normalize_color` reduces a string to the first WebShop colour it contains,
   but a pair only when its name or value *is* a colour; a chosen value with a colour
-  inside a word (``peppermint`` -> ``mint``) thus never matches its own pair.
+  inside a word (``peppermint`` -> ``mint``) thus never matches its own pair (the generated
+  vocabulary, `vocab`, has no such values, so every generated goal can score 1).
 - ``1[y_price <= u_price]`` with ``u_price = goal["price_upper"]``; the denominator counts
   the goal's attributes and options (dict entries or list items).
 - ``r_type`` ∈ {0, 0.1, 0.5, 1} from query / category / product-name noun overlap
