@@ -50,6 +50,7 @@ FORKSERVER_PRELOAD = [
     "agentrl.core.process_env",
     "agentrl.core.registry",
     "agentrl.environments.textworld.env",
+    "agentrl.environments.textworld.preload",
     "agentrl.environments.alfworld.env",
 ]
 
