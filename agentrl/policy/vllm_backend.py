@@ -90,6 +90,12 @@ class VLLMOptions(BaseModel):
         "the G rollouts of a group); reset after every weight sync.",
     )
     max_num_seqs: int = Field(default=64, ge=1, description="Requests the engine runs at once.")
+    sync_dir: str | None = Field(
+        default=None,
+        description="Where the engine's model folder (and the weights of every sync) is "
+        "written; default: a new temporary folder. /dev/shm keeps a large model's "
+        "safetensors in RAM, where it is big enough.",
+    )
 
 
 class SleepModeUnsupportedError(RuntimeError):
@@ -169,7 +175,7 @@ class VLLMPolicy:
                 "false (it only frees GPU memory)"
             )
         torch_dtype = getattr(torch, dtype)
-        folder = Path(tempfile.mkdtemp(prefix="agentrl-vllm-"))
+        folder = Path(tempfile.mkdtemp(prefix="agentrl-vllm-", dir=options.sync_dir))
         export_model_folder(trained, folder, torch_dtype)
         from vllm import LLM
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import torch
 
 from agentrl.policy.backends import backend_problems, list_backends, make_sampler
 from agentrl.policy.base import Sampler, SamplingParams
@@ -46,3 +49,54 @@ def test_request_seeds_differ_across_rows_and_neighbouring_calls() -> None:
     assert len(seeds) == 2500
     assert request_seed(7, 3) == request_seed(7, 3)
     assert all(0 <= s < 2**63 for s in seeds)
+
+
+class RecordingEngine:
+    """Stands in for ``vllm.LLM``: records the calls the backend makes (GPU paths on CPU)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+    def sleep(self, level: int) -> None:
+        self.calls.append(("sleep", level))
+
+    def wake_up(self, tags: list[str] | None = None) -> None:
+        self.calls.append(("wake_up", tags))
+
+    def collective_rpc(self, method: str, kwargs: dict) -> None:
+        self.calls.append((method, sorted(p.name for p in Path(kwargs["weights_path"]).iterdir())))
+
+    def reset_prefix_cache(self) -> None:
+        self.calls.append(("reset_prefix_cache",))
+
+
+def test_sleep_mode_sleeps_after_rollout_and_wakes_weights_before_the_reload(
+    tmp_path: Path,
+) -> None:
+    from agentrl.policy.vllm_backend import VLLMPolicy
+
+    trained = HFPolicy.from_name("tiny:llama")
+    engine = RecordingEngine()
+    sampler = VLLMPolicy(engine, trained.tokenizer, trained.eos_ids, tmp_path,
+                         VLLMOptions(sleep_mode=True, sleep_level=2), torch.bfloat16)
+    sampler.release_memory()
+    sampler.release_memory()  # already asleep: once
+    sampler.sync_weights(trained.model)
+    assert engine.calls == [
+        ("reset_prefix_cache",), ("sleep", 2),
+        ("wake_up", ["weights"]), ("reload_weights", ["model.safetensors"]), ("wake_up", None),
+        ("reset_prefix_cache",),
+    ]
+    engine.calls.clear()
+    sampler.sync_weights(trained.model)  # awake: reload and reset only
+    assert engine.calls == [("reload_weights", ["model.safetensors"]), ("reset_prefix_cache",)]
+    assert sampler.syncs == 2 and sampler.last_sync_s > 0
+
+
+def test_without_sleep_mode_release_memory_does_nothing(tmp_path: Path) -> None:
+    from agentrl.policy.vllm_backend import VLLMPolicy
+
+    engine = RecordingEngine()
+    sampler = VLLMPolicy(engine, None, set(), tmp_path, VLLMOptions(), torch.float32)
+    sampler.release_memory()
+    assert engine.calls == [] and not sampler.asleep
