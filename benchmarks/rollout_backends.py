@@ -18,12 +18,21 @@ vLLM is timed: rollout, `Trainer.update` on that batch, `VLLMPolicy.sync_weights
 
 On a GPU pass a local 0.5-1.5B model folder as ``--model`` (nothing is downloaded).
 
-Measured on this 2-core CPU, shared with other jobs (16 episodes x 3 turns, 16 new tokens,
-T = 1, torch threads 1, float32; engine start is the spawned engine's load and profiling):
+Measured on this 2-core CPU while shared with other jobs (load average ~17), 16 episodes
+x 3 turns, 16 new tokens, T = 1, torch threads 1, float32, medians of 2 alternating runs:
 
-    model                  hf tok/s  vllm tok/s  vllm/hf  engine start  sync   sync share
-    tiny:llama-hd64        see the closing lines of a run
-    embedded:smollm2-135m  see the closing lines of a run
+    model                  hf tok/s  vllm tok/s  vllm/hf  engine start  sync    sync share
+    tiny:llama-hd64           455       103       0.23       56 s       636 ms    6.6 %
+    embedded:smollm2-135m      12.4      10.5     0.85       62 s      5.8 s      1.2 %
+
+(the iteration: vLLM rollout 3.7 s + update 5.2 s + sync for the tiny model; 92 s + 408 s
++ 5.8 s for SmolLM2-135M, whose sync writes and reloads 0.5 GB of float32 weights). On a
+CPU vLLM does not beat the transformers backend here: the tiny model's step is dominated
+by vLLM's per-step scheduling and its engine process competing for the two cores, and on
+the 135M model both are compute-bound (an earlier measurement on a quieter machine found
+vLLM ~1.2x transformers' plain ``generate``, which agentrl's own decoding already beats).
+vLLM's speed is a GPU matter; on a CPU this
+backend exists so that the GPU path's code runs in CI. No GPU was available to measure one.
 """
 
 from __future__ import annotations
