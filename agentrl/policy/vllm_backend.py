@@ -30,6 +30,8 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -141,6 +143,24 @@ def vllm_problems(options: VLLMOptions, *, device: str) -> list[str]:
     return problems
 
 
+@contextmanager
+def environment_restored() -> Iterator[None]:
+    """Undo what vLLM writes into this process's environment while it starts an engine.
+
+    The CPU build sets ``LD_PRELOAD`` (its tcmalloc, torch's libgomp), ``OMP_NUM_THREADS``
+    and more in the *calling* process for the processes it spawns; left there, every
+    subprocess agentrl starts later (env workers, sandboxes) would inherit them — a bwrap
+    sandbox's pytest was killed by it. The engine's processes have their copy already.
+    """
+    saved = dict(os.environ)
+    try:
+        yield
+    finally:
+        if dict(os.environ) != saved:
+            os.environ.clear()
+            os.environ.update(saved)
+
+
 class VLLMPolicy:
     """A vLLM engine that samples rollouts (the `Sampler` protocol) for a trained model."""
 
@@ -168,26 +188,28 @@ class VLLMPolicy:
         Slow: the engine loads and profiles in its own process (~50 s on 2 CPU cores).
         """
         options = options or VLLMOptions()
-        configure_cpu_engine(options.kv_cache_gib)
-        if options.sleep_mode and is_cpu_build():
-            raise SleepModeUnsupportedError(
-                "policy.vllm.sleep_mode=true: vLLM's CPU build has no sleep mode; set it to "
-                "false (it only frees GPU memory)"
-            )
         torch_dtype = getattr(torch, dtype)
-        folder = Path(tempfile.mkdtemp(prefix="agentrl-vllm-", dir=options.sync_dir))
-        export_model_folder(trained, folder, torch_dtype)
-        from vllm import LLM
+        with environment_restored():  # vLLM's own settings stay with its processes
+            configure_cpu_engine(options.kv_cache_gib)
+            if options.sleep_mode and is_cpu_build():
+                raise SleepModeUnsupportedError(
+                    "policy.vllm.sleep_mode=true: vLLM's CPU build has no sleep mode; set it "
+                    "to false (it only frees GPU memory)"
+                )
+            folder = Path(tempfile.mkdtemp(prefix="agentrl-vllm-", dir=options.sync_dir))
+            export_model_folder(trained, folder, torch_dtype)
+            from vllm import LLM
 
-        eager = options.enforce_eager if options.enforce_eager is not None else is_cpu_build()
-        llm = LLM(
-            model=str(folder), tokenizer=str(folder), dtype=dtype, seed=seed,
-            enforce_eager=eager, enable_prefix_caching=options.prefix_caching,
-            gpu_memory_utilization=options.gpu_memory_utilization,
-            tensor_parallel_size=options.tensor_parallel_size,
-            enable_sleep_mode=options.sleep_mode, max_model_len=options.max_model_len,
-            max_num_seqs=options.max_num_seqs, logprobs_mode="processed_logprobs",
-        )
+            eager = options.enforce_eager if options.enforce_eager is not None \
+                else is_cpu_build()
+            llm = LLM(
+                model=str(folder), tokenizer=str(folder), dtype=dtype, seed=seed,
+                enforce_eager=eager, enable_prefix_caching=options.prefix_caching,
+                gpu_memory_utilization=options.gpu_memory_utilization,
+                tensor_parallel_size=options.tensor_parallel_size,
+                enable_sleep_mode=options.sleep_mode, max_model_len=options.max_model_len,
+                max_num_seqs=options.max_num_seqs, logprobs_mode="processed_logprobs",
+            )
         eos = eos_token_ids(trained.model.generation_config, trained.tokenizer)
         return cls(llm, trained.tokenizer, eos, folder, options, torch_dtype)
 

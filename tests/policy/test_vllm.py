@@ -9,6 +9,7 @@ syncs the engine with the module's trained policy, so the tests do not depend on
 from __future__ import annotations
 
 import copy
+import os
 
 import pytest
 import torch
@@ -27,6 +28,7 @@ PROMPTS = [[1, 2, 3], [5, 6, 7, 8, 9, 10, 11], [42] * 40]
 GREEDY = SamplingParams(temperature=0.0, max_new_tokens=8)
 # Measured here: |Δ log-prob| ≤ 1e-6 (float32 on both sides); the bound leaves room.
 LOGPROB_TOLERANCE = 1e-4
+ENVIRONMENT = dict(os.environ)  # before any engine started
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +68,15 @@ def test_engine_is_a_sampler_with_the_hf_chat_template(trained: HFPolicy,
                 {"role": "user", "content": "go north"}]
     assert engine.render(messages) == trained.render(messages)
     assert engine.eos_ids == trained.eos_ids
+
+
+def test_starting_an_engine_leaves_this_process_environment_as_it_was(
+    engine: VLLMPolicy,
+) -> None:
+    # vLLM's CPU build sets LD_PRELOAD etc. for its own processes; subprocesses agentrl
+    # starts later (sandboxes, env workers) must not inherit them
+    for key in ("LD_PRELOAD", "OMP_NUM_THREADS", "VLLM_CPU_KVCACHE_SPACE"):
+        assert os.environ.get(key) == ENVIRONMENT.get(key), key
 
 
 def test_greedy_tokens_equal_hf_before_and_after_a_weight_sync(
