@@ -13,6 +13,7 @@ from agentrl.algos.registry import get_advantage, get_shaping, list_advantages, 
 from agentrl.core.env import Env
 from agentrl.core.process_env import ProcessEnv
 from agentrl.core.registry import env_class, make
+from agentrl.policy.backends import backend_problems
 from agentrl.policy.resolve import ModelResolutionError, check_resolvable
 from agentrl.recipe import Recipe, RecipeError
 from agentrl.registry_base import UnknownNameError
@@ -41,6 +42,8 @@ def check_recipe(recipe: Recipe) -> Env:
         check_resolvable(recipe.policy.model)
     except ModelResolutionError as error:
         raise RecipeError(f"recipe: policy.model={recipe.policy.model!r}: {error}") from None
+    if problems := backend_problems(recipe.policy):
+        raise RecipeError("recipe: " + "; ".join(problems))
     try:
         env = make(recipe.env.id, **recipe.env.kwargs)
     except (KeyError, TypeError, ValueError) as error:

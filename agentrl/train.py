@@ -1,6 +1,9 @@
-"""The training loop: rollout → update → log → checkpoint, then a held-out eval and report.
+"""The training loop: rollout → update → weight sync → log → checkpoint, then a held-out
+eval and report.
 
-Read it top to bottom; every stage lives in its own package.
+Read it top to bottom; every stage lives in its own package. The trainer trains the
+transformers policy; the sampler (``policy.backend``: that same policy, or a vLLM engine)
+rolls out, and gets the trained weights after every update.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from agentrl.core.env import Env
 from agentrl.core.types import Task, Trajectory
 from agentrl.eval.evaluate import EvalResult, evaluate
 from agentrl.eval.report import write_report
+from agentrl.policy.backends import make_sampler
+from agentrl.policy.base import Policy, Sampler
 from agentrl.policy.hf import HFPolicy
 from agentrl.preflight import check_recipe, env_factory
 from agentrl.recipe import Recipe, load_recipe
@@ -29,13 +34,24 @@ from agentrl.warm_start import warm_start
 
 
 def load_policy(recipe: Recipe) -> HFPolicy:
-    """The recipe's policy, loaded as ``recipe.policy`` says (sets torch's CPU threads if given)."""
+    """The recipe's trained policy, loaded as ``recipe.policy`` says (sets torch's CPU threads
+    if given). What samples its rollouts is `load_sampler`'s."""
     if recipe.policy.cpu_threads:
         torch.set_num_threads(recipe.policy.cpu_threads)
     return HFPolicy.from_name(
         recipe.policy.model, device=recipe.policy.device, dtype=recipe.policy.dtype,
         lora=recipe.policy.lora, max_batch_size=recipe.policy.max_batch_size,
     )
+
+
+def load_sampler(recipe: Recipe, policy: HFPolicy) -> Sampler:
+    """What rolls out for ``policy`` (``recipe.policy.backend``), on its current weights."""
+    started = time.monotonic()
+    sampler = make_sampler(recipe.policy.backend, policy, recipe.policy, seed=recipe.seed)
+    if sampler is not policy:
+        print(f"[{recipe.policy.backend}] engine ready in {time.monotonic() - started:.0f}s",
+              flush=True)
+    return sampler
 
 
 def batch_tasks(tasks: list[Task], count: int, seed: int, iteration: int) -> list[Task]:
@@ -69,9 +85,10 @@ def train(source: str | Path | dict[str, Any] | Recipe, overrides: list[str] = (
             save_checkpoint(run_dir, policy, trainer, 0)
     finally:
         env.close()
+    sampler = load_sampler(recipe, policy)  # after a resume / warm start: their weights
     make_env = env_factory(recipe, timeout_s=recipe.rollout.step_timeout_s)
     writer = TrajectoryWriter(run_dir / "rollouts.jsonl")
-    runner = RolloutRunner(make_env, policy, recipe.rollout, on_finish=writer)
+    runner = RolloutRunner(make_env, sampler, recipe.rollout, on_finish=writer)
     logger = MetricsLogger(run_dir, tensorboard=recipe.logging.tensorboard,
                            wandb=recipe.logging.wandb, config=recipe.model_dump())
     if sft_metrics:
@@ -85,23 +102,27 @@ def train(source: str | Path | dict[str, Any] | Recipe, overrides: list[str] = (
                 group_prefix=f"it{iteration}/", progress=recipe.logging.progress,
             )
             rolled = time.monotonic()
+            sampler.release_memory()  # vLLM sleep mode: the GPU is the trainer's now
             metrics = rollout_metrics(trajectories)
             progress = (iteration + 1) / max(1, recipe.trainer.iterations)
             metrics |= trainer.update(trajectories, iteration=iteration, progress=progress)
-            metrics |= _perf(trajectories, started, rolled)
+            updated = time.monotonic()
+            sampler.sync_weights(policy.model)
+            metrics |= _perf(trajectories, started, rolled, updated)
             _save_samples(run_dir, trajectories, recipe.trainer.samples_per_iteration)
             if (iteration + 1) % recipe.trainer.checkpoint_every == 0:
                 save_checkpoint(run_dir, policy, trainer, iteration + 1)
             if recipe.trainer.eval_every and (iteration + 1) % recipe.trainer.eval_every == 0:
-                metrics["eval/success"] = run_eval(recipe, policy, run_dir).success_rate
+                metrics["eval/success"] = run_eval(recipe, sampler, run_dir).success_rate
             logger.log(iteration, metrics)
             _print_line(iteration, recipe.trainer.iterations, metrics)
         if recipe.trainer.iterations % recipe.trainer.checkpoint_every:
             save_checkpoint(run_dir, policy, trainer, recipe.trainer.iterations)
-        result = run_eval(recipe, policy, run_dir)
+        result = run_eval(recipe, sampler, run_dir)
         logger.log(recipe.trainer.iterations, {"eval/success": result.success_rate})
     finally:
         runner.close()
+        sampler.close()
         writer.close()
         logger.close()
     report = write_report(run_dir)
@@ -137,7 +158,7 @@ def run_warm_start(recipe: Recipe, policy: HFPolicy, env: Env, tasks: list[Task]
     return metrics
 
 
-def run_eval(recipe: Recipe, policy: HFPolicy, run_dir: Path) -> EvalResult:
+def run_eval(recipe: Recipe, policy: Policy, run_dir: Path) -> EvalResult:
     """Greedy (by default) rollouts on the recipe's eval split; writes eval.json."""
     env = env_factory(recipe)()
     tasks = list(env.tasks(recipe.eval.split))[: recipe.eval.num_tasks]
@@ -157,12 +178,14 @@ def run_eval(recipe: Recipe, policy: HFPolicy, run_dir: Path) -> EvalResult:
     return result
 
 
-def _perf(trajectories: list[Trajectory], started: float, rolled: float) -> dict[str, float]:
+def _perf(trajectories: list[Trajectory], started: float, rolled: float,
+          updated: float) -> dict[str, float]:
     now = time.monotonic()
     tokens = sum(len(turn.action_ids) for t in trajectories for turn in t.turns)
     return {
         "perf/rollout_s": rolled - started,
-        "perf/update_s": now - rolled,
+        "perf/update_s": updated - rolled,
+        "perf/sync_s": now - updated,
         "perf/iteration_s": now - started,
         "perf/tokens_per_s": tokens / max(1e-9, rolled - started),
     }
@@ -194,4 +217,8 @@ def eval_only(source: str | Path | dict[str, Any] | Recipe, overrides: list[str]
     path = Path(checkpoint) if checkpoint else latest_checkpoint(run_dir)
     if path is not None:
         load_checkpoint(path, policy, Trainer(policy, recipe.algorithm, recipe.optim))
-    return run_eval(recipe, policy, run_dir)
+    sampler = load_sampler(recipe, policy)
+    try:
+        return run_eval(recipe, sampler, run_dir)
+    finally:
+        sampler.close()

