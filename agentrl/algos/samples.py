@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import torch
 
 from agentrl.core.types import Trajectory
+from agentrl.policy.multimodal import trajectory_prompt_images
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class TurnSample:
     turn_index: int
     trajectory_index: int
     trainer_logprobs: list[float] | None = None  # π_old by the trainer's model (rollout correction)
+    images: tuple[str, ...] = ()  # base64 images of the prompt's image tokens (VLMs)
 
 
 def turn_samples(
@@ -27,13 +29,15 @@ def turn_samples(
 ) -> list[TurnSample]:
     """One sample per turn with tokens; errored trajectories contribute nothing.
 
-    The prompt and action ids are exactly those of the rollout (no re-tokenisation), so
-    the trainer scores the very tokens that were sampled.
+    The prompt and action ids are exactly those of the rollout (no re-tokenisation), and
+    so are the prompt's images (``Turn.prompt_images``, found in the trajectory), so the
+    trainer scores the very tokens that were sampled.
     """
     samples = []
     for index, (trajectory, per_turn) in enumerate(zip(trajectories, advantages, strict=True)):
         if trajectory.errored:
             continue
+        images = trajectory_prompt_images(trajectory)
         for turn_index, (turn, advantage) in enumerate(
             zip(trajectory.turns, per_turn, strict=True)
         ):
@@ -47,6 +51,7 @@ def turn_samples(
                     advantage=advantage,
                     turn_index=turn_index,
                     trajectory_index=index,
+                    images=tuple(images[turn_index]),
                 )
             )
     return samples

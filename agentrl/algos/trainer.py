@@ -44,6 +44,7 @@ from agentrl.algos.rollout_correction import (
 from agentrl.algos.samples import TurnSample, advantage_matrix, right_aligned, turn_samples
 from agentrl.core.types import Trajectory
 from agentrl.policy.hf import HFPolicy
+from agentrl.policy.multimodal import trajectory_prompt_images
 
 
 class AlgorithmOptions(BaseModel):
@@ -236,9 +237,11 @@ class Trainer:
         log-probs; written as ``turn.info["token_kl"]`` and their sum ``turn.info["kl"]``,
         and returned flat in token order (non-errored trajectories, row-major)."""
         turns = [turn for t in trajectories if not t.errored for turn in t.turns]
+        images = [row for t in trajectories if not t.errored for row in trajectory_prompt_images(t)]
         for turn in turns:
             turn.info["token_kl"], turn.info["kl"] = [], 0.0
         scored = [turn for turn in turns if turn.action_ids]
+        images = [row for turn, row in zip(turns, images, strict=True) if turn.action_ids]
         size = self.optim.micro_batch_size
         training = self.policy.model.training
         self.policy.model.eval()  # as at rollout: no dropout in the reference's scores
@@ -246,7 +249,8 @@ class Trainer:
             for start in range(0, len(scored), size):
                 chunk = scored[start : start + size]
                 reference = self._reference_logprobs([t.prompt_ids for t in chunk],
-                                                     [t.action_ids for t in chunk])
+                                                     [t.action_ids for t in chunk],
+                                                     images[start : start + size])
                 width = reference.shape[1]
                 for row, turn in enumerate(chunk):
                     ref_row = reference[row, width - len(turn.action_ids) :].tolist()
@@ -308,7 +312,8 @@ class Trainer:
                 chunk = samples[start : start + size]
                 logprobs = self.policy.score([s.prompt_ids for s in chunk],
                                              [s.action_ids for s in chunk],
-                                             temperature=self.temperature).logprobs
+                                             temperature=self.temperature,
+                                             images=[list(s.images) for s in chunk]).logprobs
                 width = logprobs.shape[1]
                 for row, sample in enumerate(chunk):
                     own = logprobs[row, width - len(sample.action_ids) :].tolist()
@@ -361,10 +366,11 @@ class Trainer:
     ) -> dict[str, float]:
         prompts = [s.prompt_ids for s in micro]
         actions = [s.action_ids for s in micro]
+        images = [list(s.images) for s in micro]
         # before the policy's forward pass: a LoRA reference swaps adapter weights in place
-        ref_logprobs = (self._reference_logprobs(prompts, actions)
+        ref_logprobs = (self._reference_logprobs(prompts, actions, images)
                         if self.algorithm.kl_coef > 0 else None)
-        scores = self.policy.score(prompts, actions, temperature=self.temperature)
+        scores = self.policy.score(prompts, actions, temperature=self.temperature, images=images)
         width, mask = scores.logprobs.shape[1], scores.mask
         device = scores.logprobs.device
         rollout = right_aligned([s.old_logprobs for s in micro], width).to(device)
@@ -407,16 +413,19 @@ class Trainer:
 
     @torch.no_grad()
     def _reference_logprobs(
-        self, prompts: list[list[int]], actions: list[list[int]]
+        self, prompts: list[list[int]], actions: list[list[int]],
+        images: list[list[str]] | None = None,
     ) -> torch.Tensor:
         if self._uses_lora:  # the base model, or the adapter as `anchor_reference` kept it
             swap = (self.policy.model.disable_adapter() if self.reference_adapter is None
                     else self._reference_adapter_swapped_in())
             with swap:
-                return self.policy.score(prompts, actions, temperature=self.temperature).logprobs
+                return self.policy.score(prompts, actions, temperature=self.temperature,
+                                         images=images).logprobs
         model, self.policy.model = self.policy.model, self.reference
         try:
-            return self.policy.score(prompts, actions, temperature=self.temperature).logprobs
+            return self.policy.score(prompts, actions, temperature=self.temperature,
+                                     images=images).logprobs
         finally:
             self.policy.model = model
 

@@ -90,6 +90,12 @@ class Turn(_Model):
         default=None, description="Chat messages the prompt was built from."
     )
     prompt_ids: list[int] = Field(default_factory=list, description="Prompt token ids as fed.")
+    prompt_images: list[str] = Field(
+        default_factory=list,
+        description="Digests (agentrl.policy.multimodal.image_digest) of the images the "
+        "prompt showed, in the order of their image tokens; each is an image of an "
+        "observation of the same trajectory, so screenshots are stored once.",
+    )
     action: str = Field(default="", description="The parsed action sent to the env.")
     response: str = Field(default="", description="The raw model reply the action came from.")
     action_ids: list[int] = Field(default_factory=list, description="Sampled token ids.")

@@ -66,8 +66,10 @@ class Policy(Protocol):
         action_ids: list[list[int]],
         *,
         temperature: float = 1.0,
+        images: list[list[str]] | None = None,
     ) -> TokenScores:
-        """Log-probs and entropies of ``action_ids`` after ``prompt_ids`` (differentiable)."""
+        """Log-probs and entropies of ``action_ids`` after ``prompt_ids`` (differentiable);
+        ``images[i]``: the base64 images prompt i's image tokens stand for (VLMs)."""
         ...
 
 

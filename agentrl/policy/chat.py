@@ -30,6 +30,16 @@ def render(
     return tokenizer(text, add_special_tokens=False)["input_ids"]
 
 
+def render_batch(
+    tokenizer: PreTrainedTokenizerBase, batch: list[Messages],
+    tools: list[list[dict[str, Any]] | None] | None = None,
+) -> list[list[int]]:
+    """`render` of each conversation of ``batch`` with its tool specs (``tools[i]``, or
+    None for all): the prompts every backend's ``generate`` feeds."""
+    tools = tools or [None] * len(batch)
+    return [render(tokenizer, m, t) for m, t in zip(batch, tools, strict=True)]
+
+
 def eos_token_ids(
     generation_config: GenerationConfig | None, tokenizer: PreTrainedTokenizerBase
 ) -> set[int]:

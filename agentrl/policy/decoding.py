@@ -21,6 +21,9 @@ is sampled from:
   reply (the next turn with the full history) reuses that row's keys / values and is
   prefilled only from where they end (`agentrl.policy.prefix_store`).
 
+Prompts that show images go through `decode_with_images` instead: one prefill with the
+images' patches and 3-D rope positions, then the same sampling loop (`sample_tokens`).
+
 Log-probs are those of the untruncated distribution at the temperature (``logits / T``),
 the quantity the trainer recomputes; top-k / top-p only restrict which tokens are drawn.
 """
@@ -34,6 +37,7 @@ from transformers import DynamicCache, PreTrainedModel
 
 from agentrl.policy.base import SamplingParams
 from agentrl.policy.kv_cache import new_cache
+from agentrl.policy.multimodal import ImagesPerRow, VisionProcessor, next_positions, vision_inputs
 from agentrl.policy.prefix_store import (
     MIN_REUSED_TOKENS,
     CachedRows,
@@ -92,22 +96,101 @@ def decode(
     every row has ended. T ≤ ``sampling.max_new_tokens``.
     """
     device = next(model.parameters()).device
-    distinct: dict[tuple[int, ...], int] = {}
-    rows = torch.tensor([distinct.setdefault(tuple(p), len(distinct)) for p in prompts])
-    unique = list(distinct)
+    rows, unique = distinct_rows(prompts)
     shared = shared_prefix_length(unique) if len(unique) > 1 else 0
     plan = _worth_reusing(unique, kept, shared)
     if plan is not None:
         cache, logits, mask, next_position = _prefill_reusing(model, unique, plan, pad_id, device)
     else:
         cache, logits, mask, next_position = _prefill(model, unique, shared, pad_id, device)
-    if len(distinct) < len(prompts):
+    if len(unique) < len(prompts):
         rows = rows.to(device)
         cache.batch_select_indices(rows)
         logits, mask, next_position = logits[rows], mask[rows], next_position[rows]
+    sampled, logprobs, mask, ended_at = sample_tokens(
+        model, cache, logits, mask, next_position, sampling,
+        pad_id=pad_id, eos_ids=eos_ids, generator=generator,
+    )
+    rows_kept = CachedRows.from_decode(cache, prompts, sampled, mask, ended_at)
+    return sampled.cpu(), logprobs.cpu(), rows_kept
+
+
+@torch.no_grad()
+def decode_with_images(
+    model: PreTrainedModel,
+    vision: VisionProcessor,
+    prompts: list[list[int]],
+    images: ImagesPerRow,
+    sampling: SamplingParams,
+    *,
+    pad_id: int,
+    eos_ids: set[int],
+    generator: torch.Generator | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """`decode` for prompts that show images (`agentrl.policy.multimodal`): (tokens,
+    log-probs) [B, T].
+
+    Identical (prompt, images) rows are prefilled once, with the images' patches and the
+    3-D mrope positions; each sampled token then goes in at the row's text position (its
+    mrope delta included, the same on the three rope axes). No shared-prefix prefill and no
+    cache kept between calls: a prefix cut inside an image would split its rope grid.
+    """
+    device = next(model.parameters()).device
+    rows, unique = distinct_rows(
+        [(*prompt, *row_images) for prompt, row_images in zip(prompts, images, strict=True)]
+    )
+    row_list = rows.tolist()
+    first = [row_list.index(index) for index in range(len(unique))]
+    ids, mask = left_pad([prompts[i] for i in first], pad_id)
+    ids, mask = ids.to(device), mask.to(device)
+    inputs = vision_inputs(model, vision, ids, mask, [images[i] for i in first])
+    cache = new_cache(model)
+    logits = model(
+        input_ids=ids, attention_mask=mask, past_key_values=cache, use_cache=True,
+        logits_to_keep=1, **inputs,
+    ).logits[:, -1]
+    next_position = next_positions(inputs["position_ids"])
+    if len(unique) < len(prompts):
+        rows = rows.to(device)
+        cache.batch_select_indices(rows)
+        logits, mask, next_position = logits[rows], mask[rows], next_position[rows]
+    sampled, logprobs, _, _ = sample_tokens(
+        model, cache, logits, mask, next_position, sampling,
+        pad_id=pad_id, eos_ids=eos_ids, generator=generator,
+    )
+    return sampled.cpu(), logprobs.cpu()
+
+
+def distinct_rows(prompts: Sequence[Sequence[object]]) -> tuple[torch.Tensor, list[tuple]]:
+    """(for each prompt the index of its distinct prompt [B], the distinct prompts in order
+    of first appearance): the G rollouts of a group share their first prompt."""
+    distinct: dict[tuple, int] = {}
+    rows = torch.tensor([distinct.setdefault(tuple(p), len(distinct)) for p in prompts])
+    return rows, list(distinct)
+
+
+def sample_tokens(
+    model: PreTrainedModel,
+    cache: DynamicCache,
+    logits: torch.Tensor,
+    mask: torch.Tensor,
+    next_position: torch.Tensor,
+    sampling: SamplingParams,
+    *,
+    pad_id: int,
+    eos_ids: set[int],
+    generator: torch.Generator | None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The sampling loop after a prefill: draw from ``logits`` [B, V], feed the token back
+    at ``next_position`` [B, 1], until every row has ended or ``max_new_tokens``.
+
+    Returns (tokens [B, T], log-probs [B, T], the attention mask over the cache, the number
+    of tokens each row kept [B]); ended rows are padded with ``pad_id``.
+    """
+    batch, device = logits.shape[0], logits.device
     stop = torch.tensor(sorted(eos_ids), dtype=torch.long, device=device)
     limit = sampling.max_new_tokens
-    ended_at = torch.full((len(prompts),), limit, dtype=torch.long, device=device)
+    ended_at = torch.full((batch,), limit, dtype=torch.long, device=device)
     tokens, logprobs = [], []
     for step in range(limit):
         token, logprob = sample_next(logits, sampling, generator)
@@ -118,16 +201,14 @@ def decode(
         ended_at = torch.where(~ended & torch.isin(token, stop), step + 1, ended_at)
         if bool((ended_at < limit).all()) or step == limit - 1:
             break
-        mask = torch.cat([mask, mask.new_ones(len(prompts), 1)], dim=1)
+        mask = torch.cat([mask, mask.new_ones(batch, 1)], dim=1)
         logits = model(
             input_ids=token.unsqueeze(-1), attention_mask=mask, position_ids=next_position,
             past_key_values=cache, use_cache=True,
         ).logits[:, -1]
         next_position = next_position + 1
     sampled = torch.stack(tokens, 1)
-    ended_at = ended_at.clamp(max=len(tokens))
-    rows_kept = CachedRows.from_decode(cache, prompts, sampled, mask, ended_at)
-    return sampled.cpu(), torch.stack(logprobs, 1).cpu(), rows_kept
+    return sampled, torch.stack(logprobs, 1), mask, ended_at.clamp(max=len(tokens))
 
 
 def _worth_reusing(

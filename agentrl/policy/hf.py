@@ -1,4 +1,5 @@
-"""The Hugging Face transformers policy backend (CPU or CUDA, optional LoRA via peft)."""
+"""The Hugging Face transformers policy backend (CPU or CUDA, optional LoRA via peft; text
+and vision-language models, see `agentrl.policy.multimodal`)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from agentrl.policy.base import Generation, Messages, SamplingParams, TokenScores
-from agentrl.policy.chat import eos_token_ids, render, to_generation
-from agentrl.policy.decoding import decode, left_pad, positions_from_mask
+from agentrl.policy.chat import eos_token_ids, render, render_batch, to_generation
+from agentrl.policy.decoding import decode, decode_with_images, left_pad, positions_from_mask
+from agentrl.policy.multimodal import (
+    ImageInputError,
+    ImagesPerRow,
+    VisionProcessor,
+    message_images,
+    vision_inputs,
+)
 from agentrl.policy.prefix_store import PrefixStore
 from agentrl.policy.resolve import DEFAULT_MODEL, load_model, load_tokenizer
+from agentrl.policy.vision_models import load_vision, save_vision
 
 
 class LoraOptions(BaseModel):
@@ -37,6 +46,10 @@ class HFPolicy:
     Log-probs are those of the sampling distribution at ``temperature`` (logits / T,
     before top-p / top-k truncation), computed the same way at rollout and in training,
     so the rollout's log-probs of sampled tokens equal the trainer's (up to float error).
+
+    With ``vision`` (a Qwen2-VL-family model) prompts may show images: `generate` feeds the
+    images of the messages' image parts, and `score` / `tail_hidden` take each row's images
+    (``images``) so the trainer scores the same image tokens, patches and rope positions.
     """
 
     def __init__(
@@ -46,9 +59,11 @@ class HFPolicy:
         *,
         name: str = "custom",
         max_batch_size: int = 16,
+        vision: VisionProcessor | None = None,
     ) -> None:
         self.model = model
         self.tokenizer = tokenizer
+        self.vision = vision
         self.name = name
         self.max_batch_size = max_batch_size
         self.prefix_store = PrefixStore()  # caches of the last generate call, for reuse
@@ -68,6 +83,7 @@ class HFPolicy:
         """Load model ``name`` (see `agentrl.policy.resolve`) onto ``device``."""
         tokenizer = load_tokenizer(name)
         model = load_model(name, dtype=getattr(torch, dtype)).to(device)
+        vision = load_vision(name, tokenizer, model)
         if lora is not None:
             from peft import LoraConfig, get_peft_model
 
@@ -79,7 +95,7 @@ class HFPolicy:
                 task_type="CAUSAL_LM",
             )
             model = get_peft_model(model, config)
-        return cls(model, tokenizer, name=name, max_batch_size=max_batch_size)
+        return cls(model, tokenizer, name=name, max_batch_size=max_batch_size, vision=vision)
 
     @property
     def device(self) -> torch.device:
@@ -102,15 +118,42 @@ class HFPolicy:
         *,
         tools: list[list[dict[str, Any]] | None] | None = None,
     ) -> list[Generation]:
-        """Sample one reply per conversation; batches of up to ``max_batch_size`` prompts."""
-        tools = tools or [None] * len(batch)
-        prompts = [self.render(m, t) for m, t in zip(batch, tools, strict=True)]
-        return self.generate_from_ids(prompts, sampling)
+        """Sample one reply per conversation; batches of up to ``max_batch_size`` prompts.
+
+        Conversations with image parts (`agentrl.policy.multimodal.image_part`) need a
+        vision-language model; their prompts get each image's tokens.
+        """
+        images = [message_images(messages) for messages in batch]
+        if not any(images):
+            return self.generate_from_ids(render_batch(self.tokenizer, batch, tools), sampling)
+        vision = self._vision()
+        prompts = [vision.expand(prompt, row) for prompt, row in
+                   zip(render_batch(self.tokenizer, batch, tools), images, strict=True)]
+        return self.generate_from_ids(prompts, sampling, images=images)
+
+    def _vision(self) -> VisionProcessor:
+        if self.vision is None:
+            raise ImageInputError(
+                f"model {self.name!r} is text-only but the prompt shows images: use a "
+                "vision-language model (Qwen2-VL, Qwen2.5-VL, tiny:qwen2-vl), an env's text "
+                "mode, or rollout.prompt.images='none'"
+            )
+        return self.vision
+
+    def _image_rows(self, images: ImagesPerRow | None) -> ImagesPerRow | None:
+        """``images`` when a row shows any (the model must then take images), else None."""
+        if images is None or not any(images):
+            return None
+        self._vision()
+        return images
 
     def generate_from_ids(
-        self, prompts: list[list[int]], sampling: SamplingParams
+        self, prompts: list[list[int]], sampling: SamplingParams,
+        images: ImagesPerRow | None = None,
     ) -> list[Generation]:
-        """Sample one reply per token-id prompt (see `agentrl.policy.decoding.decode`)."""
+        """Sample one reply per token-id prompt (see `agentrl.policy.decoding.decode`);
+        ``images[i]`` are the base64 images prompt i's image tokens stand for."""
+        images = self._image_rows(images)
         generator = None
         if sampling.seed is not None:
             generator = torch.Generator(self.device).manual_seed(sampling.seed)
@@ -121,11 +164,19 @@ class HFPolicy:
         try:
             for start in range(0, len(prompts), self.max_batch_size):
                 chunk = prompts[start : start + self.max_batch_size]
-                tokens, logprobs, rows = decode(
-                    self.model, chunk, sampling, pad_id=self.tokenizer.pad_token_id,
-                    eos_ids=self.eos_ids, generator=generator, kept=kept,
-                )
-                self.prefix_store.keep(rows)
+                if images is None:
+                    tokens, logprobs, rows = decode(
+                        self.model, chunk, sampling, pad_id=self.tokenizer.pad_token_id,
+                        eos_ids=self.eos_ids, generator=generator, kept=kept,
+                    )
+                    self.prefix_store.keep(rows)
+                else:
+                    tokens, logprobs = decode_with_images(
+                        self.model, self._vision(), chunk,
+                        images[start : start + self.max_batch_size], sampling,
+                        pad_id=self.tokenizer.pad_token_id, eos_ids=self.eos_ids,
+                        generator=generator,
+                    )
                 results += [
                     self._to_generation(prompt, tokens[row].tolist(), logprobs[row].tolist())
                     for row, prompt in enumerate(chunk)
@@ -146,12 +197,14 @@ class HFPolicy:
         action_ids: list[list[int]],
         *,
         temperature: float = 1.0,
+        images: ImagesPerRow | None = None,
     ) -> TokenScores:
         """Differentiable log-probs and entropies of each action given its prompt.
 
         Sequences are left-padded so every action ends at the last position; only the
         last ``max_action_len + 1`` positions go through the LM head, which keeps memory
-        proportional to the action length, not the prompt length.
+        proportional to the action length, not the prompt length. ``images[i]``: the
+        base64 images of prompt i's image tokens (`agentrl.policy.multimodal.vision_inputs`).
         """
         sequences = [p + a for p, a in zip(prompt_ids, action_ids, strict=True)]
         ids, mask = left_pad(sequences, self.tokenizer.pad_token_id)
@@ -160,8 +213,8 @@ class HFPolicy:
         logits = self.model(
             input_ids=ids,
             attention_mask=mask,
-            position_ids=positions_from_mask(mask),
             logits_to_keep=width + 1,
+            **self._position_inputs(ids, mask, images),
         ).logits[:, :-1].float() / temperature
         log_probs = F.log_softmax(logits, dim=-1)
         targets = ids[:, -width:]
@@ -173,23 +226,41 @@ class HFPolicy:
                 action_mask[row, width - len(action) :] = 1.0
         return TokenScores(token_logprobs, entropies, action_mask)
 
+    def _position_inputs(
+        self, ids: torch.Tensor, mask: torch.Tensor, images: ImagesPerRow | None
+    ) -> dict[str, torch.Tensor]:
+        """Forward kwargs beside the ids: text positions, or with images the patches, grids
+        and 3-D rope positions (`agentrl.policy.multimodal.vision_inputs`)."""
+        images = self._image_rows(images)
+        if images is None:
+            return {"position_ids": positions_from_mask(mask)}
+        return vision_inputs(self.model, self._vision(), ids, mask, images)
+
     @torch.no_grad()
-    def tail_hidden(self, sequences: list[list[int]], counts: list[int]) -> list[torch.Tensor]:
+    def tail_hidden(
+        self, sequences: list[list[int]], counts: list[int], images: ImagesPerRow | None = None
+    ) -> list[torch.Tensor]:
         """Final-layer hidden states at the last ``counts[i]`` tokens of each sequence:
-        a [counts[i], H] tensor per sequence (no grad)."""
+        a [counts[i], H] tensor per sequence (no grad); ``images`` as in `score`."""
         widest = max(counts, default=0)
         if widest == 0:
-            return [torch.zeros(0, self.model.config.hidden_size) for _ in sequences]
+            return [torch.zeros(0, self.hidden_size) for _ in sequences]
         ids, mask = left_pad(sequences, self.tokenizer.pad_token_id)
+        ids, mask = ids.to(self.device), mask.to(self.device)
         output = self.model(
-            input_ids=ids.to(self.device),
-            attention_mask=mask.to(self.device),
-            position_ids=positions_from_mask(mask).to(self.device),
+            input_ids=ids,
+            attention_mask=mask,
             output_hidden_states=True,
             logits_to_keep=1,
+            **self._position_inputs(ids, mask, images),
         )
         tail = output.hidden_states[-1][:, -widest:].float()
         return [tail[row, widest - n :] for row, n in enumerate(counts)]
+
+    @property
+    def hidden_size(self) -> int:
+        """Width of the language model's final hidden states."""
+        return self.model.config.get_text_config().hidden_size
 
     def trainable_parameters(self) -> Iterator[torch.nn.Parameter]:
         """The model's parameters that require gradients (only the adapter's under LoRA)."""
@@ -211,6 +282,8 @@ class HFPolicy:
         self.prefix_store.clear()
 
     def save(self, path: str | Path) -> None:
-        """Write the model (or LoRA adapter) and tokenizer in Hugging Face format."""
+        """Write the model (or LoRA adapter), tokenizer and image processor (VLMs) in
+        Hugging Face format."""
         self.model.save_pretrained(path)
         self.tokenizer.save_pretrained(path)
+        save_vision(self.vision, path)

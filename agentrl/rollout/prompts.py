@@ -1,13 +1,20 @@
-"""Prompt building: the chat messages of turn t from the task, the spec and the history."""
+"""Prompt building: the chat messages of turn t from the task, the spec and the history.
+
+An observation with images (screenshots) becomes a user message whose content is a list
+of parts, the images first, then the text (transformers' multimodal chat format,
+`agentrl.policy.multimodal.image_part`); one without images stays a plain string, so
+text-only envs and models see exactly the prompts they always saw.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentrl.core.types import EnvSpec, Observation, Task, Turn
 from agentrl.policy.base import Messages
+from agentrl.policy.multimodal import image_part
 
 REACT_FORMAT = (
     "Think briefly inside <think></think>, then give exactly one action inside "
@@ -30,6 +37,12 @@ class PromptOptions(BaseModel):
     )
     max_actions_shown: int = Field(
         default=30, ge=1, description="At most this many admissible actions are listed."
+    )
+    images: Literal["all", "latest", "none"] = Field(
+        default="all",
+        description="Which observations' images the prompt shows: those of every kept turn, "
+        "only the current observation's (GUI-Cursor's latest-screen mode), or none (a "
+        "text-only model on an env that also describes its screen in text).",
     )
     system_prompt: str | None = Field(
         default=None, description="Replaces the built-in system prompt when set."
@@ -62,6 +75,16 @@ def observation_message(observation: Observation, options: PromptOptions) -> str
     return text
 
 
+def user_content(
+    observation: Observation, text: str, show_images: bool
+) -> str | list[dict[str, Any]]:
+    """A user message's content: ``text``, or with the observation's images (when
+    ``show_images``) the image parts followed by a text part."""
+    if not (show_images and observation.images):
+        return text
+    return [*map(image_part, observation.images), {"type": "text", "text": text}]
+
+
 def build_messages(
     task: Task,
     spec: EnvSpec,
@@ -88,11 +111,13 @@ def build_messages(
         content = observation_message(turn.observation, options)
         if index == 0 and preface:
             content = f"{preface}\n\n{content}"
+        content = user_content(turn.observation, content, options.images == "all")
         messages.append({"role": "user", "content": content})
         messages.append({"role": "assistant", "content": turn.response})
     content = observation_message(observation, options)
     if not kept and preface:
         content = f"{preface}\n\n{content}"
+    content = user_content(observation, content, options.images != "none")
     messages.append({"role": "user", "content": content})
     if options.response_prefix:
         messages.append({"role": "assistant", "content": options.response_prefix})

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 from agentrl.core.env import Env
 from agentrl.core.types import Observation, StepResult, Task, Trajectory, Turn
 from agentrl.policy.base import Generation, Policy, SamplingParams
+from agentrl.policy.multimodal import image_digest, message_images
 from agentrl.rollout.parsing import parse_reply
 from agentrl.rollout.prompts import PromptOptions, build_messages
 
@@ -50,6 +51,7 @@ class _Episode:
     trajectory: Trajectory
     observation: Observation | None = None
     done: bool = False
+    prompt_images: list[str] = field(default_factory=list)  # digests, of the current prompt
 
 
 def outcome_of(result: StepResult) -> float:
@@ -182,6 +184,7 @@ class RolloutRunner:
                     episode.observation, self.options.prompt,
                 )
             )
+            episode.prompt_images = [image_digest(i) for i in message_images(batch[-1])]
             tools.append(episode.observation.tools)
         sampling = self.options.sampling.model_copy(update={"seed": seed})
         return self.policy.generate(batch, sampling, tools=tools)
@@ -225,6 +228,7 @@ class RolloutRunner:
             Turn(
                 observation=episode.observation,
                 prompt_ids=generation.prompt_ids,
+                prompt_images=episode.prompt_images,
                 action=action,
                 response=self.options.prompt.response_prefix + generation.text,
                 action_ids=generation.token_ids,

@@ -94,3 +94,30 @@ def test_instruction_repeated_by_the_env_is_said_once_and_kept_after_cuts() -> N
     later = build_messages(task, SPEC, turns, Observation(text="obs 3", state_key="3"),
                            PromptOptions(k=1))
     assert later[1]["content"] == "Task: Find the key.\n(2 earlier turns omitted.)\n\nobs 2"
+
+
+def _screen(index: int, images: list[str]) -> Observation:
+    return Observation(text=f"screen {index}", images=images, state_key=str(index))
+
+
+def test_images_become_parts_before_the_text_of_their_observation() -> None:
+    history = [Turn(observation=_screen(0, ["png-a"]), response="(3, 4)")]
+    now = _screen(1, ["png-b", "png-c"])
+    messages = build_messages(TASK, SPEC, history, now, PromptOptions(history="full"))
+    assert messages[1]["content"] == [{"type": "image", "image": "png-a"},
+                                      {"type": "text", "text": "Task: Walk right.\n\nscreen 0"}]
+    assert messages[2] == {"role": "assistant", "content": "(3, 4)"}
+    assert messages[3]["content"] == [{"type": "image", "image": "png-b"},
+                                      {"type": "image", "image": "png-c"},
+                                      {"type": "text", "text": "screen 1"}]
+
+
+def test_latest_and_none_image_modes_leave_other_observations_as_text() -> None:
+    history = [Turn(observation=_screen(0, ["png-a"]), response="(3, 4)")]
+    now = _screen(1, ["png-b"])
+    latest = build_messages(TASK, SPEC, history, now, PromptOptions(images="latest"))
+    assert latest[1]["content"] == "Task: Walk right.\n\nscreen 0"
+    assert latest[3]["content"][0] == {"type": "image", "image": "png-b"}
+    none = build_messages(TASK, SPEC, history, now, PromptOptions(images="none"))
+    assert [m["content"] for m in none[1:]] == ["Task: Walk right.\n\nscreen 0", "(3, 4)",
+                                                "screen 1"]
