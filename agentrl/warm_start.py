@@ -86,25 +86,29 @@ def demonstration_examples(
     return examples if history and history[-1].info.get("success") else []
 
 
-def tokenize(policy: HFPolicy, examples: list[SFTExample]) -> list[tuple[list[int], list[int]]]:
-    """(prompt ids, reply ids + end-of-sequence) per example, as the policy sees them."""
+def tokenize(
+    policy: HFPolicy, examples: list[SFTExample]
+) -> list[tuple[list[int], list[int], list[str]]]:
+    """(prompt ids, reply ids + end-of-sequence, the prompt's images) per example, as the
+    policy sees them (images: screenshots of a vision-language model's prompt)."""
     eos = policy.tokenizer.eos_token_id
     if eos not in policy.eos_ids:
         eos = min(policy.eos_ids)
-    return [
-        (policy.render(e.messages, e.tools),
-         policy.tokenizer(e.target, add_special_tokens=False)["input_ids"] + [eos])
-        for e in examples
-    ]
+    data = []
+    for example in examples:
+        prompt, images = policy.render_prompt(example.messages, example.tools)
+        reply = policy.tokenizer(example.target, add_special_tokens=False)["input_ids"]
+        data.append((prompt, reply + [eos], images))
+    return data
 
 
 def sft_loss(
-    policy: HFPolicy, batch: list[tuple[list[int], list[int]]]
+    policy: HFPolicy, batch: list[tuple[list[int], list[int], list[str]]]
 ) -> tuple[torch.Tensor, float]:
     """Token-mean cross-entropy of the replies, and the share of reply tokens greedy
     decoding would pick for sure (probability above 1/2: a lower bound on accuracy)."""
-    prompts, replies = zip(*batch, strict=True)
-    scores = policy.score(list(prompts), list(replies))
+    prompts, replies, images = zip(*batch, strict=True)
+    scores = policy.score(list(prompts), list(replies), images=list(images))
     tokens = scores.mask.sum().clamp(min=1)
     loss = -(scores.logprobs * scores.mask).sum() / tokens
     confident = ((scores.logprobs.detach() > -0.6931) * scores.mask).sum() / tokens

@@ -93,7 +93,8 @@ def test_tokenize_renders_the_prompt_and_ends_the_reply_with_eos(tiny_policy) ->
     env = CorridorEnv()
     [example, *_] = demonstration_examples(env, env.tasks("train")[0],
                                            PromptOptions(response_prefix="<action>"))
-    [(prompt_ids, reply_ids)] = tokenize(tiny_policy, [example])
+    [(prompt_ids, reply_ids, images)] = tokenize(tiny_policy, [example])
+    assert images == []
     assert prompt_ids == tiny_policy.render(example.messages)
     assert reply_ids[-1] in tiny_policy.eos_ids
     assert tiny_policy.tokenizer.decode(reply_ids[:-1]) == "right</action>"

@@ -58,7 +58,7 @@ class Critic:
         check_choice("level", level, ("turn", "token"))
         self.policy, self.hidden, self.lr, self.batch_size = policy, hidden, lr, batch_size
         self.level, self.fit_epochs = level, fit_epochs
-        input_dim = int(policy.model.config.hidden_size)
+        input_dim = int(policy.model.config.get_text_config().hidden_size)  # VLMs too
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             self.head = scalar_head(input_dim, hidden)

@@ -126,10 +126,22 @@ class HFPolicy:
         images = [message_images(messages) for messages in batch]
         if not any(images):
             return self.generate_from_ids(render_batch(self.tokenizer, batch, tools), sampling)
-        vision = self._vision()
-        prompts = [vision.expand(prompt, row) for prompt, row in
+        self._vision()  # a text-only model refuses images before its template sees them
+        prompts = [self._with_image_tokens(prompt, row) for prompt, row in
                    zip(render_batch(self.tokenizer, batch, tools), images, strict=True)]
         return self.generate_from_ids(prompts, sampling, images=images)
+
+    def render_prompt(
+        self, messages: Messages, tools: list[dict[str, Any]] | None = None
+    ) -> tuple[list[int], list[str]]:
+        """(prompt ids with each image's tokens, the images), as `generate` feeds them."""
+        images = message_images(messages)
+        if images:
+            self._vision()
+        return self._with_image_tokens(self.render(messages, tools), images), images
+
+    def _with_image_tokens(self, prompt: list[int], images: list[str]) -> list[int]:
+        return self._vision().expand(prompt, images) if images else prompt
 
     def _vision(self) -> VisionProcessor:
         if self.vision is None:

@@ -28,6 +28,7 @@ import base64
 import binascii
 import hashlib
 import io
+import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -141,8 +142,18 @@ class VisionProcessor:
         if image in self._cache:
             self._cache.move_to_end(image)
             return self._cache[image]
-        out = self.image_processor(images=[decode_image(image)], return_tensors="pt")
+        picture = decode_image(image)
+        out = self.image_processor(images=[picture], return_tensors="pt")
         encoded = (out["pixel_values"], out["image_grid_thw"].long())
+        patch = int(getattr(self.image_processor, "patch_size", 14))
+        seen = (int(encoded[1][0, 2]) * patch, int(encoded[1][0, 1]) * patch)
+        if seen != picture.size:
+            warnings.warn(
+                f"the image processor resized a {picture.size[0]}x{picture.size[1]} image to "
+                f"{seen[0]}x{seen[1]}: the model's coordinates are then not the env's pixels. "
+                "Resize in the env (Qwen2-VL smart_resize, factor 28, within the processor's "
+                "min / max pixels).", stacklevel=3,
+            )
         self._cache[image] = encoded
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)

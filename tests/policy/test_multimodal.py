@@ -23,6 +23,7 @@ from agentrl.policy.multimodal import (
     vision_inputs,
 )
 from agentrl.policy.vllm_backend import VLLMOptions, VLLMPolicy
+from agentrl.warm_start import SFTExample, sft_loss, tokenize
 
 
 def png(width: int, height: int, seed: int) -> str:
@@ -171,3 +172,23 @@ def test_saved_vlm_reloads_with_its_image_processor(qwen2_vl: HFPolicy, tmp_path
     generation = qwen2_vl.generate([user(WIDE)], SamplingParams(max_new_tokens=3, seed=1))[0]
     assert reloaded.generate([user(WIDE)], SamplingParams(max_new_tokens=3, seed=1))[0] \
         .token_ids == generation.token_ids
+
+
+def test_an_image_the_processor_resizes_is_flagged(qwen2_vl: HFPolicy) -> None:
+    assert qwen2_vl.vision is not None
+    with pytest.warns(UserWarning, match="resized a 50x50 image to 56x56"):
+        qwen2_vl.vision.encode([png(50, 50, 3)])  # not a multiple of 28: the env should resize
+
+
+def test_warm_start_learns_on_the_screenshots(qwen2_vl: HFPolicy) -> None:
+    examples = [SFTExample(user(WIDE), None, "(3, 4)"), SFTExample(user(SQUARE), None, "STOP")]
+    data = tokenize(qwen2_vl, examples)
+    pad = qwen2_vl.vision.image_token_id
+    assert [(prompt.count(pad), images) for prompt, _, images in data] == [(8, [WIDE]),
+                                                                           (4, [SQUARE])]
+    loss, _ = sft_loss(qwen2_vl, data)
+    qwen2_vl.model.zero_grad(set_to_none=True)
+    loss.backward()
+    visual = [p.grad for name, p in qwen2_vl.model.named_parameters() if "visual" in name]
+    assert all(g is not None for g in visual) and sum(float(g.abs().sum()) for g in visual) > 0
+    qwen2_vl.model.zero_grad(set_to_none=True)
