@@ -33,6 +33,7 @@ import torch
 from agentrl.algos.context import ShapingContext, hidden_features
 from agentrl.algos.registry import register_shaping
 from agentrl.core.types import Trajectory
+from agentrl.policy.multimodal import trajectory_prompt_images
 from agentrl.rewards.progress_model import ProgressEstimator
 
 STATE_KEY = "spa"
@@ -89,9 +90,10 @@ def spa(
     if not active:
         return shaped
     sequences = [turn.prompt_ids + turn.action_ids for t in active for turn in t.turns]
+    images = [row for t in active for row in trajectory_prompt_images(t)]
     owner = torch.tensor([i for i, t in enumerate(active) for _ in t.turns])
     outcomes = torch.tensor([t.outcome_reward for t in active], dtype=torch.float32)
-    features = hidden_features(context.policy, sequences, batch_size)
+    features = hidden_features(context.policy, sequences, batch_size, images)
     estimator = _estimator(context, features.shape[1], hidden, lr)
     estimator.fit(features, owner, outcomes, epochs=epochs)
     progress = estimator.contributions(features).tolist()

@@ -40,11 +40,15 @@ class ShapingContext:
     builds its entry of ``state`` loads ``restored[key]`` when present (resume)."""
 
 
-def hidden_features(policy: Any, sequences: list[list[int]], batch_size: int = 16) -> torch.Tensor:
+def hidden_features(
+    policy: Any, sequences: list[list[int]], batch_size: int = 16,
+    images: list[list[str]] | None = None,
+) -> torch.Tensor:
     """Final-layer hidden state at the last token of each sequence, [N, H], no gradient.
 
     Calls ``policy.tail_hidden`` on chunks of ``batch_size`` sequences; the features are
     detached (frozen backbone), so heads trained on them never touch the policy.
+    ``images[i]``: the base64 images of sequence i's image tokens (vision-language models).
     """
     if not sequences:
         raise ValueError("hidden_features: no sequences given")
@@ -54,26 +58,28 @@ def hidden_features(policy: Any, sequences: list[list[int]], batch_size: int = 1
             f"hidden_features: sequences {empty[:5]} are empty; every turn needs prompt_ids "
             "(the rollout runner records them)"
         )
-    return _tail_features(policy, sequences, [1] * len(sequences), batch_size)
+    return _tail_features(policy, sequences, [1] * len(sequences), batch_size, images)
 
 
 def action_token_features(
-    policy: Any, prompts: list[list[int]], actions: list[list[int]], batch_size: int = 16
+    policy: Any, prompts: list[list[int]], actions: list[list[int]], batch_size: int = 16,
+    images: list[list[str]] | None = None,
 ) -> torch.Tensor:
     """Final-layer hidden state of every state s_{t,j} before action token j, [Σ|a_t|, H].
 
     s_{t,j} = prompt_t + a_t[:j], so the states of turn t are the last |a_t| positions of
-    prompt_t + a_t[:-1]; rows in turn order, tokens in order. No gradient, eval mode, as
-    ``hidden_features``.
+    prompt_t + a_t[:-1]; rows in turn order, tokens in order. No gradient, eval mode and
+    ``images`` as ``hidden_features``.
     """
     if not prompts:
         raise ValueError("action_token_features: no turns given")
     sequences = [prompt + action[:-1] for prompt, action in zip(prompts, actions, strict=True)]
-    return _tail_features(policy, sequences, [len(action) for action in actions], batch_size)
+    return _tail_features(policy, sequences, [len(action) for action in actions], batch_size,
+                          images)
 
 
 def _tail_features(policy: Any, sequences: list[list[int]], counts: list[int],
-                   batch_size: int) -> torch.Tensor:
+                   batch_size: int, images: list[list[str]] | None = None) -> torch.Tensor:
     """The hidden states at the last ``counts[i]`` tokens of each sequence, concatenated,
     detached, read in eval mode (no dropout) in chunks of ``batch_size`` sequences."""
     was_training = policy.model.training
@@ -82,8 +88,9 @@ def _tail_features(policy: Any, sequences: list[list[int]], counts: list[int],
         rows = [
             state.detach().float().cpu()
             for start in range(0, len(sequences), batch_size)
-            for state in policy.tail_hidden(sequences[start : start + batch_size],
-                                            counts[start : start + batch_size])
+            for state in policy.tail_hidden(
+                sequences[start : start + batch_size], counts[start : start + batch_size],
+                images[start : start + batch_size] if images else None)
         ]
     finally:
         policy.model.train(was_training)

@@ -23,6 +23,7 @@ import torch
 from agentrl.algos.advantages.returns import check_choice
 from agentrl.algos.context import action_token_features, hidden_features, scalar_head
 from agentrl.core.types import Trajectory, Turn
+from agentrl.policy.multimodal import trajectory_prompt_images
 
 VALUE_KEY = "value"
 TOKEN_VALUES_KEY = "token_values"
@@ -65,38 +66,44 @@ class Critic:
         self.optimizer = torch.optim.Adam(self.head.parameters(), lr=lr)
         self._cache: dict[tuple[int, ...], torch.Tensor] = {}
 
-    def _features(self, turns: list[Turn]) -> torch.Tensor:
-        """Features of every state of ``turns`` (a row per turn, or per action token);
-        reuses those read by the last ``annotate``."""
-        keys = [(tuple(turn.prompt_ids), tuple(turn.action_ids) if self.level == "token" else ())
-                for turn in turns]
+    def _features(self, turns: list[Turn], images: list[list[str]]) -> torch.Tensor:
+        """Features of every state of ``turns`` (a row per turn, or per action token; each
+        turn's prompt shows ``images[i]``); reuses those read by the last ``annotate``."""
+        keys = [(tuple(turn.prompt_ids), tuple(turn.action_ids) if self.level == "token" else (),
+                 tuple(turn.prompt_images)) for turn in turns]
+        shown = dict(zip(keys, images, strict=True))
         missing = [key for key in dict.fromkeys(keys) if key not in self._cache]
         if missing:
-            prompts = [list(prompt) for prompt, _ in missing]
+            prompts = [list(prompt) for prompt, _, _ in missing]
+            seen = [shown[key] for key in missing]
             if self.level == "turn":
-                read = list(hidden_features(self.policy, prompts, self.batch_size))
+                read = list(hidden_features(self.policy, prompts, self.batch_size, seen))
             else:
-                actions = [list(action) for _, action in missing]
-                flat = action_token_features(self.policy, prompts, actions, self.batch_size)
+                actions = [list(action) for _, action, _ in missing]
+                flat = action_token_features(self.policy, prompts, actions, self.batch_size,
+                                             seen)
                 read = list(flat.split([len(action) for action in actions]))
             self._cache.update(zip(missing, read, strict=True))
         rows = [self._cache[key] for key in keys]
         return torch.cat(rows) if self.level == "token" else torch.stack(rows)
 
     @staticmethod
-    def _turns(trajectories: list[Trajectory]) -> list[Turn]:
-        return [turn for t in trajectories if not t.errored for turn in t.turns]
+    def _turns(trajectories: list[Trajectory]) -> tuple[list[Turn], list[list[str]]]:
+        """The turns of non-errored trajectories, and the images of each one's prompt."""
+        kept = [t for t in trajectories if not t.errored]
+        return ([turn for t in kept for turn in t.turns],
+                [row for t in kept for row in trajectory_prompt_images(t)])
 
     def annotate(self, trajectories: list[Trajectory]) -> list[float]:
         """Write the values (see the module docstring) on every turn of non-errored
         trajectories, in place; return them flat, row-major (per turn, or per action token
         with ``level="token"``). One batched feature read."""
-        turns = self._turns(trajectories)
+        turns, images = self._turns(trajectories)
         self._cache = {}
         if not turns:
             return []
         with torch.no_grad():
-            values = self.head(self._features(turns)).squeeze(-1).tolist()
+            values = self.head(self._features(turns, images)).squeeze(-1).tolist()
         if self.level == "turn":
             for turn, value in zip(turns, values, strict=True):
                 turn.info[VALUE_KEY] = value
@@ -123,14 +130,14 @@ class Critic:
             raise ValueError(
                 f"critic.fit: {len(returns)} return rows for {len(trajectories)} trajectories"
             )
-        turns = self._turns(trajectories)
+        turns, images = self._turns(trajectories)
         targets = [
             g for t, row in zip(trajectories, returns, strict=True) if not t.errored
             for g in _targets(t, row, self.level)
         ]
         if not turns or not targets:
             return {}
-        features = self._features(turns)
+        features = self._features(turns, images)
         target = torch.tensor(targets, dtype=torch.float32)
         with torch.no_grad():
             before = self.head(features).squeeze(-1).tolist()

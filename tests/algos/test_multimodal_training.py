@@ -91,7 +91,8 @@ def test_turns_record_their_prompt_images_once(rollouts: list[Trajectory]) -> No
     AlgorithmOptions(),
     AlgorithmOptions(advantage="reinforce++", advantage_options={"kl_coef": 0.5},
                      kl_coef=0.1),
-], ids=["grpo", "reinforce++-kl"])
+    AlgorithmOptions(advantage="gae", advantage_options={"level": "token"}, shaping=["spa"]),
+], ids=["grpo", "reinforce++-kl", "gae-critic-spa"])
 def test_update_on_screenshots_scores_them_and_moves_the_model(
     base: HFPolicy, rollouts: list[Trajectory], algorithm: AlgorithmOptions
 ) -> None:
@@ -108,3 +109,13 @@ def test_update_on_screenshots_scores_them_and_moves_the_model(
                if not torch.equal(p, before[name])}
     assert any("visual" in name for name in changed)
     assert any("language_model" in name for name in changed)
+
+
+def test_value_features_see_the_screenshots(base: HFPolicy, rollouts: list[Trajectory]) -> None:
+    from agentrl.algos.context import hidden_features
+
+    turn = rollouts[0].turns[0]
+    other = rollouts[4].turns[0].observation.images  # another task's screen, same size
+    with_own, with_other = (hidden_features(base, [turn.prompt_ids], images=[images])
+                            for images in (turn.observation.images, other))
+    assert not torch.allclose(with_own, with_other, atol=1e-5)

@@ -192,3 +192,15 @@ def test_warm_start_learns_on_the_screenshots(qwen2_vl: HFPolicy) -> None:
     visual = [p.grad for name, p in qwen2_vl.model.named_parameters() if "visual" in name]
     assert all(g is not None for g in visual) and sum(float(g.abs().sum()) for g in visual) > 0
     qwen2_vl.model.zero_grad(set_to_none=True)
+
+
+def test_vlm_on_text_prompts_samples_and_scores_as_a_text_model(qwen2_vl: HFPolicy) -> None:
+    system = {"role": "system", "content": "You click elements by id. " * 4}  # shared prefix
+    batch = [[system, {"role": "user", "content": f"[{i}] button Save"}] for i in range(3)]
+    generations = qwen2_vl.generate(batch, SamplingParams(max_new_tokens=5, seed=2))
+    with torch.no_grad():
+        scores = qwen2_vl.score([g.prompt_ids for g in generations],
+                                [g.token_ids for g in generations])
+    for row, generation in enumerate(generations):
+        torch.testing.assert_close(scores.logprobs[row], torch.tensor(generation.logprobs),
+                                   atol=1e-4, rtol=0)
