@@ -35,6 +35,7 @@ import torch
 from agentrl.algos.context import ShapingContext
 from agentrl.algos.registry import register_shaping
 from agentrl.core.types import Trajectory, Turn
+from agentrl.policy.multimodal import trajectory_prompt_images
 
 
 def information_gain(p: Sequence[float], outcome: float) -> list[float]:
@@ -68,8 +69,10 @@ def answer_probabilities(
     *,
     batch_size: int = 16,
     temperature: float = 1.0,
+    images: list[list[str]] | None = None,
 ) -> list[float]:
-    """exp(mean log π(answer tokens | context)) per pair; one ``policy.score`` per chunk."""
+    """exp(mean log π(answer tokens | context)) per pair; one ``policy.score`` per chunk.
+    ``images[i]``: the base64 images of context i's image tokens (vision-language models)."""
     was_training = policy.model.training
     policy.model.eval()
     probabilities: list[float] = []
@@ -79,6 +82,7 @@ def answer_probabilities(
                 contexts[start : start + batch_size],
                 answers[start : start + batch_size],
                 temperature=temperature,
+                images=images[start : start + batch_size] if images else None,
             )
             mean_logprob = (scores.logprobs * scores.mask).sum(-1) / scores.mask.sum(-1)
             probabilities += mean_logprob.exp().tolist()
@@ -139,15 +143,19 @@ def igpo(
     prefix = policy.tokenizer(answer_prefix, add_special_tokens=False)["input_ids"]
     contexts: list[list[int]] = []
     answers: list[list[int]] = []
+    images: list[list[str]] = []
     for trajectory in active:
         # p_0 … p_{T−1}; a one-turn trajectory needs none (its only reward is the outcome).
         if len(trajectory.turns) > 1:
             answer = _answer_ids(policy, trajectory)
-            for turn in trajectory.turns:
+            for turn, shown in zip(trajectory.turns, trajectory_prompt_images(trajectory),
+                                   strict=True):
                 contexts.append(_context_ids(policy, turn) + prefix)
                 answers.append(answer)
+                images.append(shown)
     p = answer_probabilities(
-        policy, contexts, answers, batch_size=batch_size, temperature=temperature
+        policy, contexts, answers, batch_size=batch_size, temperature=temperature,
+        images=images,
     ) if contexts else []
     start = 0
     for trajectory in active:

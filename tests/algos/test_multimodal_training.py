@@ -51,7 +51,8 @@ class ScreenEnv(Env):
                           info={"outcome_reward": reward} if done else {})
 
     def tasks(self, split: str) -> Sequence[Task]:
-        return [Task(id=f"screen-{i}", env_id="toy/screens", split=split) for i in range(2)]
+        return [Task(id=f"screen-{i}", env_id="toy/screens", split=split, ground_truth="(3, 4)")
+                for i in range(2)]
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +93,8 @@ def test_turns_record_their_prompt_images_once(rollouts: list[Trajectory]) -> No
     AlgorithmOptions(advantage="reinforce++", advantage_options={"kl_coef": 0.5},
                      kl_coef=0.1),
     AlgorithmOptions(advantage="gae", advantage_options={"level": "token"}, shaping=["spa"]),
-], ids=["grpo", "reinforce++-kl", "gae-critic-spa"])
+    AlgorithmOptions(shaping=["igpo"]),
+], ids=["grpo", "reinforce++-kl", "gae-critic-spa", "igpo"])
 def test_update_on_screenshots_scores_them_and_moves_the_model(
     base: HFPolicy, rollouts: list[Trajectory], algorithm: AlgorithmOptions
 ) -> None:
