@@ -176,7 +176,8 @@ class HFPolicy:
         try:
             for start in range(0, len(prompts), self.max_batch_size):
                 chunk = prompts[start : start + self.max_batch_size]
-                if images is None:
+                shown = self._image_rows(images and images[start : start + self.max_batch_size])
+                if shown is None:
                     tokens, logprobs, rows = decode(
                         self.model, chunk, sampling, pad_id=self.tokenizer.pad_token_id,
                         eos_ids=self.eos_ids, generator=generator, kept=kept,
@@ -184,8 +185,7 @@ class HFPolicy:
                     self.prefix_store.keep(rows)
                 else:
                     tokens, logprobs = decode_with_images(
-                        self.model, self._vision(), chunk,
-                        images[start : start + self.max_batch_size], sampling,
+                        self.model, self._vision(), chunk, shown, sampling,
                         pad_id=self.tokenizer.pad_token_id, eos_ids=self.eos_ids,
                         generator=generator,
                     )

@@ -121,6 +121,17 @@ def test_trainer_logprobs_match_rollout_logprobs_with_images(
                                    atol=1e-4, rtol=0)
 
 
+def test_batches_split_into_chunks_with_and_without_images(qwen2_vl: HFPolicy) -> None:
+    chunked = HFPolicy(qwen2_vl.model, qwen2_vl.tokenizer, vision=qwen2_vl.vision,
+                       max_batch_size=2)
+    text = [{"role": "user", "content": "no screen"}]
+    batch = [text, text, user(SQUARE), text]  # chunk 1 text only, chunk 2 with an image
+    sampling = SamplingParams(max_new_tokens=3, temperature=0.0)
+    together = qwen2_vl.generate(batch, sampling)
+    assert [g.token_ids for g in chunked.generate(batch, sampling)] == \
+        [g.token_ids for g in together]
+
+
 def test_the_image_reaches_the_model(qwen2_vl: HFPolicy) -> None:
     sampling = SamplingParams(max_new_tokens=4, seed=3)
     first = qwen2_vl.generate([user(SQUARE)], sampling)[0]
