@@ -57,6 +57,10 @@ def evaluate(
         return
     from agentrl.eval.tables import eval_tables
 
+    typer.echo(
+        f"{result.split}: success {result.success_rate:.1%} "
+        f"(95% CI {result.ci_low:.1%}-{result.ci_high:.1%}) over {result.episodes} episodes"
+    )
     typer.echo("\n".join(eval_tables(result)))
 
 
