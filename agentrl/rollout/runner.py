@@ -144,6 +144,14 @@ class RolloutRunner:
             self._executor = ThreadPoolExecutor(self.options.workers)
         return outcomes
 
+    def _close_env(self, slot: int) -> None:
+        env = self._envs[slot]
+        if env is not None:
+            try:
+                env.close()
+            except Exception:  # noqa: BLE001 - the episode is errored either way
+                pass
+
     def _fail(self, episode: _Episode, error: str) -> None:
         episode.trajectory.errored = True
         episode.trajectory.error = error
@@ -202,7 +210,8 @@ class RolloutRunner:
         for episode, generation, action, (result, error) in zip(
             active, generations, parsed, outcomes, strict=True
         ):
-            if generation.error is not None:  # the policy failed this one; the env waits
+            if generation.error is not None:  # the policy failed; its env is sound: close it
+                self._close_env(episode.slot)
                 self._fail(episode, f"policy failed: {generation.error}")
                 continue
             if error is not None:

@@ -189,3 +189,51 @@ def test_training_with_the_openai_backend_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RecipeError, match="policy.backend='openai' samples from a remote "
                                           "endpoint that agentrl cannot train"):
         train(eval_recipe(tmp_path, "http://127.0.0.1:1/v1"))
+
+
+class _PickyChat(BaseHTTPRequestHandler):
+    """Refuses (400) conversations about 1-cell corridors; answers the others 'right'."""
+
+    refused = 0
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        request = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        if "Walk right 1 cells" in request:
+            type(self).refused += 1
+            self.send_response(400)
+            self.end_headers()
+            return
+        body = json.dumps({
+            "id": "x", "object": "chat.completion", "created": 0, "model": SERVED,
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": "<action>right</action>"}}],
+        }).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_failed_call_errors_its_episode_only(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _PickyChat)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    recipe = eval_recipe(tmp_path, f"http://127.0.0.1:{server.server_address[1]}/v1",
+                         max_retries=2, backoff_s=0.01)
+    recipe["env"]["kwargs"]["max_turns"] = 3
+    recipe["eval"] |= {"num_tasks": 8, "episodes_per_task": 1, "pass_k": [1]}
+    try:
+        eval_only(recipe)
+    finally:
+        server.shutdown()
+    lines = (tmp_path / "baseline" / "eval_trajectories.jsonl").read_text().splitlines()
+    episodes = [json.loads(line) for line in lines]
+    short = [e for e in episodes if e["task"]["metadata"]["length"] == 1]
+    others = [e for e in episodes if e["task"]["metadata"]["length"] > 1]
+    assert short and others
+    assert all(e["errored"] and "BadRequestError" in e["error"] for e in short)
+    assert all(not e["errored"] and e["success"] for e in others)  # 'right' solves them
+    assert _PickyChat.refused == len(short)  # a 4xx is not retried
