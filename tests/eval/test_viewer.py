@@ -151,7 +151,11 @@ def test_page_in_chromium_opens_groups_filters_and_shows_images(run: Path, url: 
             page.wait_for_selector("body[data-ready='1']")
             assert page.inner_text("#run-name") == "viewed"
             assert page.locator(".chart[data-metric='rollout/success']").count() == 1
-            assert page.locator("#eval-table tr").count() == 2  # header + the split
+            categories = json.loads((run / "eval.json").read_text())["per_category"]
+            assert categories  # toy/corridor's length-N
+            rows = page.locator("#eval-table tr")
+            assert rows.count() == 2 + len(categories)  # header, the split, each category
+            assert rows.nth(2).locator("td").first.inner_text() == sorted(categories)[0]
             assert page.locator("#groups .group").count() == len(groups)
 
             page.locator("#groups .group").first.click()  # a group opens, side by side
@@ -167,6 +171,12 @@ def test_page_in_chromium_opens_groups_filters_and_shows_images(run: Path, url: 
             page.select_option("#filter-iteration", "1")  # a filter narrows the list
             assert page.locator("#groups .group").count() == len(first_iteration)
             page.select_option("#filter-iteration", "")
+            category = trajectories[0]["task"]["metadata"]["category"]  # toy: length-N
+            page.select_option("#filter-category", category)
+            in_category = {t["group_id"] for t in trajectories
+                           if t["task"]["metadata"]["category"] == category}
+            assert 0 < page.locator("#groups .group").count() == len(in_category) < len(groups)
+            page.select_option("#filter-category", "")
             page.select_option("#filter-outcome", "success")
             wins = {t["group_id"] for t in trajectories if t["success"]}
             assert page.locator("#groups .group").count() == len(wins)
