@@ -126,3 +126,12 @@ def test_eval_tables_show_every_category_row() -> None:
     assert lines[0].startswith("|  | episodes | success | 95 % CI | pass@1 | mean reward")
     assert lines[2].startswith("| **heldout** | 2 | 50.0% |")
     assert lines[3].startswith("| cool | 1 | 0.0% |") and lines[4].startswith("| heat | 1 | 100.0%")
+
+
+def test_recipe_refuses_pass_at_k_above_the_episodes_per_task() -> None:
+    from agentrl.recipe import RecipeError, load_recipe
+
+    assert load_recipe({"eval": {"pass_k": [1, 4], "episodes_per_task": 4}}).eval.pass_k == [1, 4]
+    with pytest.raises(RecipeError, match="eval.pass_k has 4: pass@k needs 1 <= k <= "
+                                          "eval.episodes_per_task=2"):
+        load_recipe({"eval": {"pass_k": [1, 4], "episodes_per_task": 2}})
