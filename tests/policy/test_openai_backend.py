@@ -70,10 +70,10 @@ def vllm_server(tmp_path_factory: pytest.TempPathFactory) -> str:
     )
     url = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.monotonic() + 400
+        deadline = time.monotonic() + 540  # ~1 min quiet; 6.5 min seen on 2 busy cores
         while True:
             assert server.poll() is None, (folder / "server.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, "vLLM server did not start in 400 s"
+            assert time.monotonic() < deadline, "vLLM server did not start in 540 s"
             try:
                 with urllib.request.urlopen(f"{url}/models", timeout=2) as reply:
                     if reply.status == 200:
