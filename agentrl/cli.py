@@ -1,4 +1,4 @@
-"""The `agentrl` command: train, eval, envs, play, check-env, inspect, report."""
+"""The `agentrl` command: train, eval, compare, view, envs, play, check-env, inspect, report."""
 
 from __future__ import annotations
 
@@ -55,10 +55,59 @@ def evaluate(
     except RecipeError as error:
         _fail(str(error))
         return
+    from agentrl.eval.tables import eval_tables
+
     typer.echo(
         f"{result.split}: success {result.success_rate:.1%} "
         f"(95% CI {result.ci_low:.1%}-{result.ci_high:.1%}) over {result.episodes} episodes"
     )
+    typer.echo("\n".join(eval_tables(result)))
+
+
+@app.command()
+def compare(
+    run_a: Annotated[Path, typer.Argument(help="Run folder or eval.json (A, the baseline).")],
+    run_b: Annotated[Path, typer.Argument(help="Run folder or eval.json (B).")],
+    json_out: Annotated[Path | None, typer.Option(
+        "--json", help="Also write the comparison as JSON here.")] = None,
+) -> None:
+    """Compare two evals on the same tasks, paired: B − A success with a paired bootstrap
+    CI and McNemar's test, overall and per category."""
+    from agentrl.eval.compare import CompareError, compare_results, format_comparison, load_eval
+
+    try:
+        comparison = compare_results(load_eval(run_a), load_eval(run_b),
+                                     name_a=run_a.name, name_b=run_b.name)
+    except CompareError as error:
+        _fail(f"compare: {error}")
+        return
+    typer.echo(format_comparison(comparison))
+    if json_out is not None:
+        json_out.write_text(comparison.model_dump_json(indent=2))
+
+
+@app.command()
+def view(
+    run_dir: Annotated[Path, typer.Argument(help="Run folder.")],
+    port: Annotated[int, typer.Option(help="Port to serve on (0: any free one).")] = 8765,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+) -> None:
+    """Serve a local web page over a run: learning curves, eval tables, trajectories by
+    group side by side, with filters (Ctrl-C stops)."""
+    from agentrl.eval.viewer import make_server
+
+    try:
+        server = make_server(run_dir, host=host, port=port)
+    except (FileNotFoundError, OSError) as error:
+        _fail(f"view: {error}")
+        return
+    typer.echo(f"viewing {run_dir} at http://{host}:{server.server_address[1]}/  (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 @app.command()
@@ -76,11 +125,23 @@ def play(
     split: Annotated[str, typer.Option(help="Task split.")] = "train",
     task: Annotated[int, typer.Option(help="Task index in the split.")] = 0,
     seed: Annotated[int, typer.Option(help="Reset seed.")] = 0,
+    recipe: Annotated[Path | None, typer.Option(
+        help="Let this recipe's policy play (e.g. policy.backend=openai) instead of you.")] = None,
+    overrides: Overrides = None,
 ) -> None:
-    """Play an env yourself in the terminal (type 'quit' to stop)."""
-    from agentrl.cli_play import play_in_terminal
+    """Play an env yourself in the terminal (type 'quit' to stop), or watch a recipe's
+    policy play one episode (``--recipe R.yaml [dotted.key=value …]``)."""
+    from agentrl.cli_play import play_in_terminal, play_with_recipe
+    from agentrl.recipe import RecipeError
 
-    play_in_terminal(env_id, split=split, task_index=task, seed=seed)
+    if recipe is None:
+        play_in_terminal(env_id, split=split, task_index=task, seed=seed)
+        return
+    try:
+        play_with_recipe(str(recipe), overrides or [], env_id=env_id, split=split,
+                         task_index=task, seed=seed)
+    except RecipeError as error:
+        _fail(str(error))
 
 
 @app.command("check-env")

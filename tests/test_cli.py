@@ -114,6 +114,7 @@ def test_eval_prints_the_success_rate(run_dir: Path) -> None:
     result = runner.invoke(app, ["eval", str(recipe)])
     assert result.exit_code == 0, result.output
     assert "heldout: success" in result.output and "95% CI" in result.output
+    assert "| **heldout** | 1 |" in result.output and "pass@1" in result.output  # the table
 
 
 def test_report_on_a_folder_without_metrics_fails(tmp_path: Path) -> None:

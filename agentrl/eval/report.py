@@ -10,6 +10,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from agentrl.eval.evaluate import EvalResult  # noqa: E402
+from agentrl.eval.tables import eval_tables  # noqa: E402
 from agentrl.run.metrics import read_metrics  # noqa: E402
 
 CURVES = (
@@ -60,6 +62,8 @@ def write_report(run_dir: Path) -> Path:
             f"mean turns {result['mean_turns']:.1f}.",
             "",
         ]
+        if "outcomes" in result:  # written by this version: pass@k and categories
+            lines += [*eval_tables(EvalResult.model_validate(result)), ""]
     keys = ["rollout/success", "rollout/outcome_reward", "rollout/episode_len",
             "loss/policy", "train/approx_kl", "perf/iteration_s"]
     lines += ["| iteration | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
@@ -67,7 +71,8 @@ def write_report(run_dir: Path) -> Path:
         cells = [f"{row[k]:.4g}" if k in row else "" for k in keys]
         lines.append(f"| {row['iteration']} | " + " | ".join(cells) + " |")
     plot = plot_learning_curves(run_dir)
-    lines += ["", f"![learning curves]({plot.name})", ""]
+    lines += ["", f"![learning curves]({plot.name})", "",
+              f"Trajectories, curves and tables in the browser: `agentrl view {run_dir}`.", ""]
     path = run_dir / "report.md"
     path.write_text("\n".join(lines))
     return path

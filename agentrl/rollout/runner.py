@@ -146,6 +146,14 @@ class RolloutRunner:
             self._executor = ThreadPoolExecutor(self.options.workers)
         return outcomes
 
+    def _close_env(self, slot: int) -> None:
+        env = self._envs[slot]
+        if env is not None:
+            try:
+                env.close()
+            except Exception:  # noqa: BLE001 - the episode is errored either way
+                pass
+
     def _fail(self, episode: _Episode, error: str) -> None:
         episode.trajectory.errored = True
         episode.trajectory.error = error
@@ -197,13 +205,18 @@ class RolloutRunner:
             for e, g in zip(active, generations, strict=True)
         ]
         calls = [
-            (lambda e=e, p=p: self._env(e.slot).step(p.action) if p.action is not None else None)
-            for e, p in zip(active, parsed, strict=True)
+            (lambda e=e, p=p, g=g: self._env(e.slot).step(p.action)
+             if p.action is not None and g.error is None else None)
+            for e, p, g in zip(active, parsed, generations, strict=True)
         ]
         outcomes = self._call_all(calls)
         for episode, generation, action, (result, error) in zip(
             active, generations, parsed, outcomes, strict=True
         ):
+            if generation.error is not None:  # the policy failed; its env is sound: close it
+                self._close_env(episode.slot)
+                self._fail(episode, f"policy failed: {generation.error}")
+                continue
             if error is not None:
                 self._fail(episode, f"step failed: {error}")
                 continue

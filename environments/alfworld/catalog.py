@@ -26,6 +26,16 @@ TASK_TYPES = (
     "pick_cool_then_place_in_recep",
     "pick_two_obj_and_place",
 )
+# Task type → the category name of the papers' per-type tables (Pick, Look, Clean, Heat,
+# Cool, Pick Two); `Task.metadata["category"]`.
+TASK_CATEGORY = {
+    "pick_and_place_simple": "pick_and_place",
+    "look_at_obj_in_light": "look_at_obj_in_light",
+    "pick_clean_then_place_in_recep": "pick_clean_then_place",
+    "pick_heat_then_place_in_recep": "pick_heat_then_place",
+    "pick_cool_then_place_in_recep": "pick_cool_then_place",
+    "pick_two_obj_and_place": "pick_two_obj_and_place",
+}
 
 # The appliance each state-change task needs, as in ALFRED's goal definitions.
 APPLIANCE = {

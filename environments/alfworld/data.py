@@ -18,7 +18,7 @@ import alfworld.gen.goal_library as goal_library
 from alfworld.info import ALFRED_PDDL_PATH, ALFRED_TWL2_PATH
 
 from agentrl.core.types import Task
-from agentrl.environments.alfworld.catalog import TASK_TYPES
+from agentrl.environments.alfworld.catalog import TASK_CATEGORY, TASK_TYPES
 
 ORIGINAL_SPLITS = ("train", "valid_seen", "valid_unseen")
 
@@ -102,6 +102,7 @@ def load_split(
                     "source": "original",
                     "game_file": str(game_file),
                     "task_type": traj_data["task_type"],
+                    "category": TASK_CATEGORY[traj_data["task_type"]],
                     "pddl_params": traj_data["pddl_params"],
                 },
             )

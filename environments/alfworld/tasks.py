@@ -15,6 +15,7 @@ from pathlib import Path
 
 from agentrl.core.splits import cache_dir
 from agentrl.core.types import Task
+from agentrl.environments.alfworld.catalog import TASK_CATEGORY
 from agentrl.environments.alfworld.generate import (
     GENERATOR_VERSION,
     TaskSpec,
@@ -41,6 +42,7 @@ def spec_to_task(spec: TaskSpec) -> Task:
         metadata={
             "source": "generated",
             "task_type": spec.task_type,
+            "category": TASK_CATEGORY[spec.task_type],
             "pddl_params": spec.pddl_params,
             "spec": asdict(spec),
         },

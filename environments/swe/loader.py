@@ -82,5 +82,11 @@ def instance_to_task(
         env_id=env_id,
         split=split or instance.get("split", "train"),
         instruction=instance["problem_statement"],
-        metadata={"instance": instance},
+        metadata={"instance": instance, "category": project_of(instance)},
     )
+
+
+def project_of(instance: dict[str, Any]) -> str:
+    """The instance's project, its category: ``repo`` without the generated tasks'
+    ``agentrl-projects/`` owner (SWE-bench's own, e.g. ``django/django``, kept whole)."""
+    return str(instance.get("repo", "unknown")).removeprefix("agentrl-projects/")

@@ -65,7 +65,7 @@ def load_games_dir(games_dir: str | Path, split: str) -> list[Task]:
                 env_id=ENV_ID,
                 split=split,
                 instruction=game.get("objective", ""),
-                metadata={"game_file": str(path), "difficulty": "custom"},
+                metadata={"game_file": str(path), "difficulty": "custom", "category": "custom"},
             )
         )
     return tasks

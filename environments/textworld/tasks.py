@@ -189,6 +189,7 @@ def generated_tasks(
             metadata={
                 "game_file": str(folder / game["file"]),
                 "difficulty": difficulty,
+                "category": difficulty,
                 "seed": game["seed"],
                 "nb_rooms": game["nb_rooms"],
                 "nb_objects": game["nb_objects"],

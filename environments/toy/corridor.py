@@ -40,7 +40,8 @@ class CorridorEnv(Env):
                 env_id=self.spec.id,
                 split=split,
                 instruction=f"Walk right {1 + split_seed('toy', split, index) % 3} cells.",
-                metadata={"length": 1 + split_seed("toy", split, index) % 3},
+                metadata={"length": (length := 1 + split_seed("toy", split, index) % 3),
+                          "category": f"length-{length}"},
             )
             for index in range(self.tasks_per_split)
         ]

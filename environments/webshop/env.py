@@ -69,7 +69,7 @@ class WebShopEnv(Env):
                 split=split,
                 instruction=goal["instruction_text"],
                 ground_truth=goal["asin"],
-                metadata={"goal": goal},
+                metadata={"goal": goal, "category": goal.get("category") or "other"},
             )
             for index, goal in enumerate(self.shop.goals[split])
         ]

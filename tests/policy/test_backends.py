@@ -26,10 +26,10 @@ def test_hf_backend_samples_with_the_trained_policy_itself() -> None:
 
 
 def test_backends_are_registered_and_a_wrong_name_lists_them() -> None:
-    assert {"hf", "vllm"} <= set(list_backends())
-    with pytest.raises(UnknownNameError, match="registered: hf, vllm"):
+    assert {"hf", "openai", "vllm"} <= set(list_backends())
+    with pytest.raises(UnknownNameError, match="registered: hf, openai, vllm"):
         make_sampler("vlm", None, PolicyOptions())  # type: ignore[arg-type]
-    with pytest.raises(RecipeError, match=r"policy.backend='vlm'.*registered: hf, vllm"):
+    with pytest.raises(RecipeError, match=r"policy.backend='vlm'.*registered: hf, openai, vllm"):
         load_recipe({"policy": {"backend": "vlm"}})
 
 
