@@ -18,6 +18,7 @@ import yaml
 
 from agentrl.algos.trainer import Trainer
 from agentrl.core.env import Env
+from agentrl.core.ray_env import shutdown_ray
 from agentrl.core.types import Task, Trajectory
 from agentrl.eval.evaluate import EvalResult, evaluate
 from agentrl.eval.report import write_report
@@ -122,6 +123,7 @@ def train(source: str | Path | dict[str, Any] | Recipe, overrides: list[str] = (
         logger.log(recipe.trainer.iterations, {"eval/success": result.success_rate})
     finally:
         runner.close()
+        shutdown_ray()  # if env_workers 'ray' started a local Ray for this run
         sampler.close()
         writer.close()
         logger.close()
