@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any
 
 from agentrl.core.env import Env, EnvError
@@ -84,6 +85,14 @@ class _EnvHost:
         return "ok", list(result) if method == "tasks" else result
 
 
+@cache
+def _remote_host() -> Any:
+    """`_EnvHost` as a Ray actor class (made once: Ray exports each class it is given)."""
+    import ray
+
+    return ray.remote(_EnvHost)
+
+
 class RayEnv(Env):
     """An `Env` proxy whose real env lives in a Ray actor.
 
@@ -117,7 +126,7 @@ class RayEnv(Env):
         import ray
 
         connect_ray(self._address)
-        actor = ray.remote(_EnvHost).options(**self._actor_options).remote(self._factory)
+        actor = _remote_host().options(**self._actor_options).remote(self._factory)
         try:
             ray.get(actor.__ray_ready__.remote(), timeout=self._startup_timeout_s)
         except ray.exceptions.GetTimeoutError:
