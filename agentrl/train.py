@@ -114,11 +114,13 @@ def train(source: str | Path | dict[str, Any] | Recipe, overrides: list[str] = (
             if (iteration + 1) % recipe.trainer.checkpoint_every == 0:
                 save_checkpoint(run_dir, policy, trainer, iteration + 1)
             if recipe.trainer.eval_every and (iteration + 1) % recipe.trainer.eval_every == 0:
+                runner.close_envs()  # the eval's envs take their place (Ray resources)
                 metrics["eval/success"] = run_eval(recipe, sampler, run_dir).success_rate
             logger.log(iteration, metrics)
             _print_line(iteration, recipe.trainer.iterations, metrics)
         if recipe.trainer.iterations % recipe.trainer.checkpoint_every:
             save_checkpoint(run_dir, policy, trainer, recipe.trainer.iterations)
+        runner.close_envs()
         result = run_eval(recipe, sampler, run_dir)
         logger.log(recipe.trainer.iterations, {"eval/success": result.success_rate})
     finally:

@@ -111,11 +111,16 @@ class RolloutRunner:
 
     def close(self) -> None:
         """Close the runner's envs and shut down its thread pool without waiting for it."""
+        self.close_envs()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def close_envs(self) -> None:
+        """Close the envs (and their processes or actors); the next `run` makes fresh ones.
+        Between rollouts this frees what they hold, e.g. the Ray resources an eval needs."""
         for env in self._envs:
             if env is not None:
                 env.close()
         self._envs = []
-        self._executor.shutdown(wait=False, cancel_futures=True)
 
     # -- env calls with timeouts -------------------------------------------------------
 

@@ -86,8 +86,17 @@ def test_ray_actors_give_the_same_trajectories_as_threads_under_a_greedy_policy(
     assert live_actors() == []  # close() killed them all
 
 
-class KillingPolicy:
-    """Replies 'right'; before its second batch it kills the actor of episode 0."""
+class RightPolicy:
+    """Replies 'right' to every conversation."""
+
+    def generate(self, batch: list[Messages], sampling: SamplingParams, *,
+                 tools: Any = None) -> list[Generation]:
+        return [Generation(text="<action>right</action>", prompt_ids=[1], token_ids=[2],
+                           logprobs=[0.0]) for _ in batch]
+
+
+class KillingPolicy(RightPolicy):
+    """`RightPolicy` that kills the actor of episode 0 before its second batch."""
 
     def __init__(self) -> None:
         self.runner: RolloutRunner | None = None
@@ -99,8 +108,7 @@ class KillingPolicy:
         if self.calls == 2:
             assert self.runner is not None
             ray.kill(self.runner._envs[0].actor)
-        return [Generation(text="<action>right</action>", prompt_ids=[1], token_ids=[2],
-                           logprobs=[0.0]) for _ in batch]
+        return super().generate(batch, sampling, tools=tools)
 
 
 def test_a_killed_actor_errors_only_its_episode_and_the_next_episode_gets_a_fresh_one() -> None:
@@ -118,6 +126,26 @@ def test_a_killed_actor_errors_only_its_episode_and_the_next_episode_gets_a_fres
         assert all(t.success and len(t.turns) == 3 for t in second)
     finally:
         runner.close()
+    assert live_actors() == []
+
+
+def test_close_envs_frees_the_actors_resources_for_the_next_runner() -> None:
+    # Two actors of one CPU each fill the 2-CPU Ray; an eval's runner gets them back only
+    # once the training runner has closed its envs (as train() does before each eval).
+    options = {"group_size": 2, "step_timeout_s": 30, "ray_actor_options": {"num_cpus": 1}}
+    training = runner_for(RightPolicy(), "ray", **options)
+    try:
+        assert not any(t.errored for t in training.run([corridor("d", 1)], progress=False))
+        training.close_envs()
+        evaluation = runner_for(RightPolicy(), "ray", **options)
+        try:
+            trajectories = evaluation.run([corridor("d", 1)], progress=False)
+            assert [t.errored for t in trajectories] == [False, False], trajectories[0].error
+        finally:
+            evaluation.close()
+        assert not any(t.errored for t in training.run([corridor("d", 1)], progress=False))
+    finally:
+        training.close()
     assert live_actors() == []
 
 
