@@ -12,6 +12,14 @@ time; processes and actors use every core. The local Ray is started once for its
 
 Run alone: ``python benchmarks/scale_out.py [--games 4 --turns 8 --repeats 2]``. Timings
 on a CPU shared with other jobs are noisy: compare the ratios of one run.
+
+Measured on the 2-core CPU while other jobs kept it at load 13-26 (two runs, 4 tasks × 8
+turns, 30 steps a rollout; `results/scale_out.txt`): Ray actors 1.85× and 1.42× the
+episodes/s of threads, child processes 1.03× and 0.99×; first rollouts (envs starting)
+28 / 46 / 44 s and 22 / 43 / 44 s (threads / processes / Ray), the local Ray's start
+30-32 s on top. The env processes got little CPU here (0.85 CPU-s each for 6 steps in
+7-12 s of wall time, stepping 4 at once); why processes gained nothing where actors did
+was not pinned down on this loaded machine. No idle or multi-node machine was measured.
 """
 
 from __future__ import annotations
