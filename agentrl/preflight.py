@@ -11,28 +11,24 @@ from typing import Any, Literal
 from agentrl.algos.entropy import ENTROPY_TERMS
 from agentrl.algos.registry import get_advantage, get_shaping, list_advantages, list_shapings
 from agentrl.core.env import Env
-from agentrl.core.process_env import ProcessEnv
 from agentrl.core.registry import env_class, make
 from agentrl.policy.backends import backend_problems, needs_local_model
 from agentrl.policy.resolve import ModelResolutionError, check_resolvable
 from agentrl.recipe import Recipe, RecipeError
 from agentrl.registry_base import UnknownNameError
+from agentrl.rollout.env_workers import env_worker_problems, resolve_env_workers, wrap_env_factory
 
 
-def env_executor(recipe: Recipe) -> Literal["thread", "process"]:
-    """``env.executor`` with ``auto`` resolved: a process for envs with a native engine."""
-    if recipe.env.executor != "auto":
-        return recipe.env.executor
-    native = getattr(env_class(recipe.env.id), "native_engine", False)
-    return "process" if native else "thread"
+def env_workers(recipe: Recipe) -> str:
+    """``rollout.env_workers`` with ``auto`` resolved for the recipe's env
+    (`agentrl.rollout.env_workers.resolve_env_workers`)."""
+    return resolve_env_workers(recipe.rollout.env_workers, env_class(recipe.env.id))
 
 
-def env_factory(recipe: Recipe, *, timeout_s: float | None = None) -> partial[Env]:
-    """A picklable factory of the recipe's env (in its own process per `env_executor`)."""
+def env_factory(recipe: Recipe, *, timeout_s: float | None = None) -> Callable[[], Env]:
+    """A factory of the recipe's env, each living where `env_workers` says."""
     base = partial(make, recipe.env.id, **recipe.env.kwargs)
-    if env_executor(recipe) == "process":
-        return partial(ProcessEnv, base, timeout_s=timeout_s)
-    return base
+    return wrap_env_factory(base, recipe.rollout, env_workers(recipe), timeout_s=timeout_s)
 
 
 def check_recipe(recipe: Recipe) -> Env:
@@ -43,7 +39,7 @@ def check_recipe(recipe: Recipe) -> Env:
             check_resolvable(recipe.policy.model)
     except ModelResolutionError as error:
         raise RecipeError(f"recipe: policy.model={recipe.policy.model!r}: {error}") from None
-    if problems := backend_problems(recipe.policy):
+    if problems := backend_problems(recipe.policy) + env_worker_problems(recipe.rollout):
         raise RecipeError("recipe: " + "; ".join(problems))
     try:
         env = make(recipe.env.id, **recipe.env.kwargs)

@@ -35,17 +35,12 @@ class _Section(BaseModel):
 
 
 class EnvOptions(_Section):
-    """The ``env`` section: which environment to train on, its arguments and executor."""
+    """The ``env`` section: which environment to train on and its arguments (where each env
+    runs is ``rollout.env_workers``)."""
 
     id: str = Field(default="textworld", description="Registered env id or 'module:Class'.")
     kwargs: dict[str, Any] = Field(default_factory=dict, description="Passed to make(id, ...).")
     train_split: str = Field(default="train", description="Split the policy trains on.")
-    executor: Literal["auto", "thread", "process"] = Field(
-        default="auto",
-        description="Step envs in threads, or each env in its own process (a crash or hang "
-        "then errors one episode); auto: a process for envs with a native engine "
-        "(Env.native_engine: TextWorld, ALFWorld), threads otherwise.",
-    )
 
 
 class PolicyOptions(_Section):
@@ -150,6 +145,18 @@ class Recipe(_Section):
     logging: LoggingOptions = Field(default_factory=LoggingOptions)
 
 
+# Keys that moved: a recipe using the old one is told the new one.
+RENAMED_KEYS = {
+    ("env", "executor"): "rollout.env_workers (auto | threads | processes | ray)",
+}
+
+
+def _check_renamed(data: dict[str, Any]) -> None:
+    for (section, key), new in RENAMED_KEYS.items():
+        if isinstance(data.get(section), dict) and key in data[section]:
+            raise RecipeError(f"recipe: {section}.{key} is now {new}")
+
+
 def _describe(error: ValidationError) -> str:
     lines = []
     for item in error.errors():
@@ -209,6 +216,7 @@ def load_recipe(source: str | Path | dict[str, Any] | Recipe, overrides: list[st
         if not isinstance(data, dict):
             raise RecipeError(f"recipe {str(path)!r} must be a YAML mapping")
     data = apply_overrides(copy.deepcopy(data), list(overrides))  # never edit the caller's
+    _check_renamed(data)
     try:
         return Recipe.model_validate(data)
     except ValidationError as error:

@@ -18,6 +18,7 @@ import yaml
 
 from agentrl.algos.trainer import Trainer
 from agentrl.core.env import Env
+from agentrl.core.ray_env import shutdown_ray
 from agentrl.core.types import Task, Trajectory
 from agentrl.eval.evaluate import EvalResult, evaluate
 from agentrl.eval.report import write_report
@@ -114,15 +115,18 @@ def train(source: str | Path | dict[str, Any] | Recipe, overrides: list[str] = (
             if (iteration + 1) % recipe.trainer.checkpoint_every == 0:
                 save_checkpoint(run_dir, policy, trainer, iteration + 1)
             if recipe.trainer.eval_every and (iteration + 1) % recipe.trainer.eval_every == 0:
+                runner.close_envs()  # the eval's envs take their place (Ray resources)
                 metrics["eval/success"] = run_eval(recipe, sampler, run_dir).success_rate
             logger.log(iteration, metrics)
             _print_line(iteration, recipe.trainer.iterations, metrics)
         if recipe.trainer.iterations % recipe.trainer.checkpoint_every:
             save_checkpoint(run_dir, policy, trainer, recipe.trainer.iterations)
+        runner.close_envs()
         result = run_eval(recipe, sampler, run_dir)
         logger.log(recipe.trainer.iterations, {"eval/success": result.success_rate})
     finally:
         runner.close()
+        shutdown_ray()  # if env_workers 'ray' started a local Ray for this run
         sampler.close()
         writer.close()
         logger.close()

