@@ -104,11 +104,14 @@ class CursorEnv(GuiEnvBase):
         cell = (x // self.cell_px, y // self.cell_px)
         key = digest_state(scene.screen_id, task.instruction, cell, self._done)
         shown = to_model_space((x, y), scene.width, scene.height, self.coordinates)
-        where = f"The cursor is at ({shown[0]}, {shown[1]}).{edge_notes(x, y, scene.width, scene.height)}"
+        notes = edge_notes(x, y, scene.width, scene.height)
+        where = f"The cursor is at ({shown[0]}, {shown[1]}).{notes}"
         if self.observation == "a11y":
             under = node_at(scene.nodes, x, y)
-            over = f' It is over [{under}] {scene.nodes[under]["role"]} "{scene.nodes[under]["name"]}".' \
-                if under is not None else ""
+            over = ""
+            if under is not None:
+                node = scene.nodes[under]
+                over = f' It is over [{under}] {node["role"]} "{node["name"]}".'
             text = (f"{a11y_text(scene.nodes, scene.width, scene.height)}\n\n"
                     f"Instruction: {task.instruction}\n{where}{over}")
             return Observation(text=prefix + text, state_key=key)

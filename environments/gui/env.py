@@ -87,9 +87,10 @@ class GroundingEnv(GuiEnvBase):
                     f"Instruction: {task.instruction}")
             actions = [f"click({i})" for i in range(len(scene.nodes))]
             return Observation(text=prefix + text, available_actions=actions, state_key=key)
-        text = f"{self.coordinate_note(scene)} {PROMPTS[self.answer].format(instruction=task.instruction)}"
-        return Observation(text=prefix + text, images=[] if self._done else [encode_png(scene.image)],
-                           state_key=key)
+        prompt = PROMPTS[self.answer].format(instruction=task.instruction)
+        text = f"{self.coordinate_note(scene)} {prompt}"
+        images = [] if self._done else [encode_png(scene.image)]
+        return Observation(text=prefix + text, images=images, state_key=key)
 
     def predicted_box(self, action: str) -> tuple[list[float] | None, bool]:
         """The prediction of ``action`` in model pixels (a point as a zero-size box) and,

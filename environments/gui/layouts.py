@@ -19,6 +19,7 @@ SECTIONS = ["General", "Account", "Privacy", "Display", "Sound", "Storage", "Sec
             "Language", "Billing", "Help"]
 FILES = ["budget.xlsx", "notes.txt", "photo_0412.jpg", "slides.pptx", "draft.docx",
          "archive.zip", "logo.svg", "data.csv", "readme.md", "backup.tar"]
+SETTING = "account settings"
 PRODUCTS = ["Trail shoes", "Desk lamp", "Coffee grinder", "Wool scarf", "Phone stand",
             "Water bottle", "Notebook", "Headphones", "Yoga mat", "Backpack"]
 
@@ -52,13 +53,15 @@ def mail(b: Builder) -> str:
     senders = _names(b, PEOPLE, b.rng.randint(4, 6))
     subjects = _names(b, SUBJECTS, len(senders))
     rows = "".join(
-        f'<tr><td>{b.text(who)}</td><td>{b.link(subject, b.say(f"open the email {subject}", subject))}'
+        f'<tr><td>{b.text(who)}</td>'
+        f'<td>{b.link(subject, b.say(f"open the email {subject}", subject))}'
         f'</td><td>{b.icon("star", f"star the {ORDINALS[i]} email", label="star")}'
         f'{b.icon("delete", f"delete the {ORDINALS[i]} email", label="delete")}</td></tr>'
         for i, (who, subject) in enumerate(zip(senders, subjects, strict=True)))
     return (f'<div class="bar">{b.icon("menu")}{b.text("Mail", cls="title")}'
             f'<span class="grow"></span>{_toolbar(b, 4)}{b.icon("profile", label="account")}</div>'
-            f'<div class="main"><div class="side">{b.button("Compose", primary=True)}{folders}</div>'
+            f'<div class="main"><div class="side">{b.button("Compose", primary=True)}'
+            f'{folders}</div>'
             f'<div class="content"><table>{rows}</table></div></div>')
 
 
@@ -99,7 +102,8 @@ def shop(b: Builder) -> str:
     """A shopping results page: search bar, filters as checkboxes, product cards."""
     products = _names(b, PRODUCTS, b.rng.randint(4, 8))
     cards = "".join(
-        f'<div class="card">{b.text(name, "div")}{b.text(f"${b.rng.randint(5, 200)}", "div", "muted")}'
+        f'<div class="card">{b.text(name, "div")}'
+        f'{b.text(f"${b.rng.randint(5, 200)}", "div", "muted")}'
         f'{b.button("Add to cart", instruction=f"add the {name.lower()} to the cart")}</div>'
         for name in products)
     filters = "".join(b.checkbox(name) for name in ["Free shipping", "On sale", "In stock"])
@@ -131,7 +135,7 @@ def mobile_settings(b: Builder) -> str:
     accounts = _names(b, PEOPLE, b.rng.randint(2, 4))
     rows = "".join(
         f'<div class="row">{b.text(name)}'
-        f'{b.icon("settings", f"open the settings of the {ORDINALS[i]} account", "account settings")}'
+        f'{b.icon("settings", f"open the settings of the {ORDINALS[i]} account", SETTING)}'
         f"</div>" for i, name in enumerate(accounts))
     toggles = "".join(b.toggle(name, b.rng.random() < 0.5)
                       for name in _names(b, SETTINGS, b.rng.randint(3, 5)))
