@@ -110,6 +110,13 @@ def test_a11y_grounding_passes_check_env_and_the_oracle_clicks_by_id(cache_dir):
         (action,) = env.demonstration(task)
         result = env.step(f"<think>there</think>{action}")
         assert result.info["success"] and result.reward > 1.3  # the node's box is the target's
+    cursor = CursorEnv(observation="a11y", screens=1, targets_per_screen=2, cache_dir=cache_dir)
+    assert check_env(cursor, max_episodes=1).ok
+    task = cursor.tasks("train")[0]
+    cursor.reset(task)
+    for action in cursor.demonstration(task):
+        result = cursor.step(action)
+    assert result.info["success"] and "It is over [" in result.observation.text
 
 
 def test_cursor_moves_clamps_notes_edges_and_keys_cells(cache_dir, spec_tasks):
