@@ -16,7 +16,7 @@ from agentrl.environments.gui.answers import (
 from agentrl.environments.gui.base import GuiEnvBase
 from agentrl.environments.gui.coords import centre, from_model_space
 from agentrl.environments.gui.reward import click_reward, gui_g1_reward, gui_g2_reward
-from agentrl.environments.gui.scene import Scene, encode_png
+from agentrl.environments.gui.scene import Scene, encoded_screen
 
 ENV_ID = "gui-grounding"
 ANSWERS = ("bbox_json", "bbox_list", "point")
@@ -89,7 +89,7 @@ class GroundingEnv(GuiEnvBase):
             return Observation(text=prefix + text, available_actions=actions, state_key=key)
         prompt = PROMPTS[self.answer].format(instruction=task.instruction)
         text = f"{self.coordinate_note(scene)} {prompt}"
-        images = [] if self._done else [encode_png(scene.image)]
+        images = [] if self._done else [encoded_screen(scene)]
         return Observation(text=prefix + text, images=images, state_key=key)
 
     def predicted_box(self, action: str) -> tuple[list[float] | None, bool]:

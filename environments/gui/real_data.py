@@ -66,7 +66,7 @@ def _task(env_id: str, split: str, id: str, instruction: str, image_path: Path,
     return Task(id=f"{env_id}-{id}", env_id=env_id, split=split, instruction=instruction,
                 metadata={"source": source, "image_path": str(image_path), "box": list(box),
                           "image_size": list(size), "data_type": data_type,
-                          "screen_id": f"{source}:{image_path.name}", **extra})
+                          "screen_id": f"{source}:{image_path}", **extra})
 
 
 def load_screenspot(root: str | Path, images: str | Path | None = None, *,

@@ -44,6 +44,26 @@ def encode_png(image: Image.Image) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+_ENCODED: OrderedDict[tuple[str, int, int], str] = OrderedDict()
+_ENCODED_LOCK = threading.Lock()
+ENCODED_KEPT = 64  # screenshots kept encoded per process (a group resets the same task G times)
+
+
+def encoded_screen(scene: Scene) -> str:
+    """``scene.image`` as base64 PNG, encoded once per screen and size in this process."""
+    key = (scene.screen_id, scene.width, scene.height)
+    with _ENCODED_LOCK:
+        if key in _ENCODED:
+            _ENCODED.move_to_end(key)
+            return _ENCODED[key]
+    data = encode_png(scene.image)
+    with _ENCODED_LOCK:
+        _ENCODED[key] = data
+        while len(_ENCODED) > ENCODED_KEPT:
+            _ENCODED.popitem(last=False)
+    return data
+
+
 def decode_png(data: str) -> Image.Image:
     """The inverse of `encode_png`."""
     return Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB")
