@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import base64
+import os
+import tempfile
+from pathlib import Path
+
 import typer
 
 from agentrl.core.registry import make
-from agentrl.core.types import Trajectory
+from agentrl.core.types import Observation, Trajectory
+
+
+def save_screenshots(observation: Observation, folder: Path, turn: int) -> list[Path]:
+    """Write the observation's images as PNG files for a person to open; their paths."""
+    paths = []
+    if observation.images:
+        folder.mkdir(parents=True, exist_ok=True)
+    for index, image in enumerate(observation.images):
+        path = folder / f"turn{turn:02d}-{index}.png"
+        path.write_bytes(base64.b64decode(image))
+        paths.append(path)
+    return paths
 
 
 def play_in_terminal(env_id: str, *, split: str, task_index: int, seed: int) -> None:
@@ -23,8 +40,11 @@ def play_in_terminal(env_id: str, *, split: str, task_index: int, seed: int) -> 
         observation = env.reset(task, seed=seed)
         typer.secho(f"[{env_id}] task {task.id}: {task.instruction}", bold=True)
         total, turn = 0.0, 0
+        folder = Path(tempfile.gettempdir()) / f"agentrl-play-{os.getpid()}"
         while True:
             typer.echo("\n" + observation.text)
+            for path in save_screenshots(observation, folder, turn):
+                typer.secho(f"screenshot: {path}", fg=typer.colors.GREEN)
             if observation.available_actions:
                 typer.secho("actions: " + " | ".join(observation.available_actions[:40]),
                             fg=typer.colors.CYAN)

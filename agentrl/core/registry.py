@@ -28,6 +28,7 @@ _BUILTIN_FAMILIES = {
     "swe": "agentrl.environments.swe",
     "tools/search-qa": "agentrl.environments.search_qa",
     "tools/python": "agentrl.environments.calculator",
+    "gui-": "agentrl.environments.gui",
 }
 
 
