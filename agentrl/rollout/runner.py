@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 from agentrl.core.env import Env
 from agentrl.core.types import Observation, StepResult, Task, Trajectory, Turn
 from agentrl.policy.base import Generation, Policy, SamplingParams
+from agentrl.rollout.dynamic_sampling import DynamicSamplingOptions
 from agentrl.rollout.parsing import parse_reply
 from agentrl.rollout.prompts import PromptOptions, build_messages
 
@@ -42,6 +43,10 @@ class RolloutOptions(BaseModel):
     step_timeout_s: float = Field(default=60.0, gt=0, description="Per env call limit.")
     episode_timeout_s: float = Field(default=900.0, gt=0, description="Per episode limit.")
     workers: int = Field(default=16, ge=1, description="Threads stepping envs in parallel.")
+    dynamic_sampling: DynamicSamplingOptions = Field(
+        default_factory=DynamicSamplingOptions,
+        description="Resample groups with all-equal outcomes (`agentrl.rollout.dynamic_sampling`).",
+    )
 
 
 @dataclass
