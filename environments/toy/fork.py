@@ -15,7 +15,10 @@ is truncated after ``max_turns`` (10–12 in the credit lab).
 so every state lies on the success path and the only way to lose is to waste turns: the
 control where matching states (GiGPO's anchor groups) should add nothing over GRPO.
 
-``state_key`` = digest of (room, inventory). Tasks differ by the key's side and the room
+``state_key`` = digest of (room, inventory). Every observation is the instruction plus the
+state's description, so the text too is a function of the state (Markov prompts with
+``prompt.history: last_k, k: 0``); ``feedback`` prefixes what the last action did ("You bump
+into a wall."). Tasks differ by the key's side and the room
 names; ``hint`` says in the instruction which wing holds the key. ``demonstration`` is the
 oracle (the optimal path).
 """
@@ -83,7 +86,7 @@ class ForkEnv(Env):
 
     def __init__(self, max_turns: int = 10, corridor: int = 2, dead_end_depth: int = 2,
                  trap: bool = False, hint: bool = True, tasks_per_split: int = 16,
-                 chain: bool = False) -> None:
+                 chain: bool = False, feedback: bool = False) -> None:
         if not 1 <= corridor <= 3:
             raise ValueError(f"corridor={corridor}: must be 1-3 (optimal path 4-6 steps)")
         if dead_end_depth < 1:
@@ -100,6 +103,7 @@ class ForkEnv(Env):
         self.corridor, self.dead_end_depth, self.trap, self.hint = (
             corridor, dead_end_depth, trap, hint)
         self.tasks_per_split = tasks_per_split
+        self.feedback = feedback
         self._task: Task | None = None
         self._rooms: dict[str, Room] = {}
         self._room = "hall"
@@ -144,7 +148,7 @@ class ForkEnv(Env):
                                   self.dead_end_depth, THEMES[int(task.metadata["theme"])],
                                   self.chain)
         self._room, self._inventory, self._turn, self._done = "hall", [], 0, False
-        return self._observation(f"{task.instruction} {self._describe()}")
+        return self._observation(self._describe())
 
     def step(self, action: str) -> StepResult:
         """Apply one admissible action; anything else wastes the turn (action_valid False)."""
@@ -158,7 +162,9 @@ class ForkEnv(Env):
             text = (f"You cannot {quote_action(action)} here. "
                     f"Actions: {', '.join(self.admissible())}.")
         else:
-            text, success = self._apply(command)
+            event, success = self._apply(command)
+            text = f"{event} {self._describe()}" if event and (self.feedback or success) \
+                else self._describe()
         truncated = not success and self._turn >= self.spec.max_turns
         self._done = success or truncated
         return StepResult(
@@ -180,28 +186,30 @@ class ForkEnv(Env):
         return [*actions, LOOK]
 
     def _apply(self, command: str) -> tuple[str, bool]:
+        """Change the state; (what happened, success)."""
         room = self._rooms[self._room]
         if command == LOOK:
-            return self._describe(), False
+            return "", False
         if command == "take key":
             self._inventory.append("key")
-            return f"You take the key. {self._describe()}", False
+            return "You take the key.", False
         if command == "unlock door":
             if "key" in self._inventory:
                 return "You unlock the vault door. The vault is yours!", True
-            return f"The vault door is locked and you have no key. {self._describe()}", False
+            return "The vault door is locked and you have no key.", False
         direction = command.removeprefix("go ")
         target = room.exits.get(direction)
         if target is None:
-            return f"You bump into a wall. {self._describe()}", False
+            return "You bump into a wall.", False
         if self.trap and target == "hall" and self._room == "d1":
-            return f"The door has shut behind you. {self._describe()}", False
+            return "The door has shut behind you.", False
         self._room = target
-        return self._describe(), False
+        return "", False
 
     def _describe(self) -> str:
         room = self._rooms[self._room]
-        parts = [f"You are in the {room.name}."]
+        assert self._task is not None
+        parts = [self._task.instruction, f"You are in the {room.name}."]
         if room.key and "key" not in self._inventory:
             parts.append("A brass key lies on a table.")
         if room.dead_end:
@@ -220,6 +228,6 @@ class ChainEnv(ForkEnv):
     """The fork's rooms without the dead-end wing: every state is on the success path."""
 
     def __init__(self, max_turns: int = 10, corridor: int = 2, hint: bool = True,
-                 tasks_per_split: int = 16) -> None:
+                 tasks_per_split: int = 16, feedback: bool = False) -> None:
         super().__init__(max_turns=max_turns, corridor=corridor, hint=hint,
-                         tasks_per_split=tasks_per_split, chain=True)
+                         tasks_per_split=tasks_per_split, chain=True, feedback=feedback)

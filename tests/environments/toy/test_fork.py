@@ -49,6 +49,15 @@ def test_walls_and_look_leave_the_state_unchanged_and_states_recur() -> None:
     assert env.step(f"go {side}").observation.state_key == start  # back in the hall
 
 
+def test_observation_text_is_a_function_of_the_state_without_feedback() -> None:
+    env = make("toy/fork")
+    task = env.tasks("train")[0]
+    start = env.reset(task)
+    assert start.text.startswith(task.instruction)
+    assert env.step("go north").observation.text == start.text  # wall: same text
+    assert env.step("look").observation.text == start.text
+
+
 def test_every_room_offers_three_to_five_actions() -> None:
     for env_id, extra in (("toy/fork", {"dead_end_depth": 3}), ("toy/chain", {})):
         env = make(env_id, corridor=3, max_turns=12, **extra)
@@ -60,13 +69,14 @@ def test_every_room_offers_three_to_five_actions() -> None:
 
 
 def test_the_trap_loses_the_episode_and_the_chain_has_no_dead_end() -> None:
-    env = make("toy/fork", trap=True, max_turns=10)
+    env = make("toy/fork", trap=True, max_turns=10, feedback=True)
     task = env.tasks("train")[0]
     side = task.metadata["side"]
     other = {"east": "west", "west": "east"}[side]
     env.reset(task)
-    env.step(f"go {other}")
-    assert "shut" in env.step(f"go {side}").observation.text
+    wing = env.step(f"go {other}").observation.state_key
+    back = env.step(f"go {side}").observation
+    assert "shut" in back.text and back.state_key == wing
     result = None
     for _ in range(8):
         result = env.step("look")
