@@ -48,9 +48,9 @@ class CreditReportOptions:
     progress: bool = False
 
 
-def resolve_recipe(source: str | Path | Recipe, overrides: list[str]) -> Recipe:
-    """A recipe file, a `Recipe`, or a registered env id (then a default recipe on it)."""
-    if isinstance(source, Recipe):
+def resolve_recipe(source: str | Path | Recipe | dict, overrides: list[str]) -> Recipe:
+    """A recipe file, a `Recipe` or dict, or a registered env id (then a default recipe)."""
+    if isinstance(source, Recipe | dict):
         return load_recipe(source, overrides)
     if Path(source).exists():
         return load_recipe(source, overrides)
@@ -89,7 +89,7 @@ def diagnostics(trajectories: list[Trajectory]) -> dict[str, object]:
     }
 
 
-def credit_report(source: str | Path | Recipe, overrides: list[str] = (),
+def credit_report(source: str | Path | Recipe | dict, overrides: list[str] = (),
                   options: CreditReportOptions | None = None, policy: object = None) -> Path:
     """Run the report (module docstring); ``policy`` replaces the recipe's (a `Policy`)."""
     from agentrl.preflight import check_recipe, env_factory
