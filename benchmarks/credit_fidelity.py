@@ -7,6 +7,8 @@ keeps each report (markdown table, PNG scatter, JSON) in ``benchmarks/results/cr
 (`agentrl.policy.tabular`): the embedded LLM took > 6 minutes for one batch of 16 fork
 episodes on this shared 2-core CPU, too slow for K continuations per prefix. Headline lines:
 Pearson r of each row with the MC advantage (all turns, and mixed-outcome groups).
+``--warm-updates N`` first trains the toy envs' policy N GRPO updates (folders ``*-warm``), a
+frozen policy whose batches have more mixed-outcome groups than the uniform one's.
 
     python benchmarks/credit_fidelity.py [--envs fork chain textworld] [--tasks 16] [--k 8]
 """
@@ -45,19 +47,32 @@ def main() -> None:
     parser.add_argument("--textworld-k", type=int, default=4)
     parser.add_argument("--draws", type=int, default=500)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--warm-updates", type=int, default=0,
+                        help="Train the toy envs' tabular policy this many GRPO updates "
+                        "first (a policy with more mixed groups), then freeze it.")
+    parser.add_argument("--warm-lr", type=float, default=5.0)
     args = parser.parse_args()
+    from agentrl.credit.learning import LearningSetup, train_tabular
     from agentrl.credit.report import CreditReportOptions, credit_report
     from agentrl.policy.tabular import TabularPolicy
 
     headline: list[str] = []
     for name in args.envs:
         tw = name == "textworld"
+        policy, note = TabularPolicy(), "tabular softmax, uniform"
+        started = time.monotonic()
+        if args.warm_updates and not tw:
+            setup = LearningSetup(env_id=ENVS[name]["id"], env_kwargs=ENVS[name]["kwargs"],
+                                  updates=args.warm_updates, lr=args.warm_lr,
+                                  dynamic_sampling=True, eval_tasks=1, eval_episodes=1)
+            train_tabular(setup, "grpo", seed=1_000, policy=policy)
+            note = (f"tabular softmax after {args.warm_updates} GRPO updates at lr "
+                    f"{args.warm_lr:g} from uniform, then frozen")
         options = CreditReportOptions(
             tasks=args.textworld_tasks if tw else args.tasks, k=args.textworld_k if tw else args.k,
-            draws=args.draws, out=args.out / name, policy_note="tabular softmax, uniform")
-        started = time.monotonic()
-        path = credit_report(recipe(ENVS[name], args.group_size), [], options,
-                             policy=TabularPolicy())
+            draws=args.draws, out=args.out / (name + ("-warm" if args.warm_updates and not tw
+                                                      else "")), policy_note=note)
+        path = credit_report(recipe(ENVS[name], args.group_size), [], options, policy=policy)
         print(path.read_text(), flush=True)
         print(f"[{name}] {time.monotonic() - started:.0f} s", flush=True)
         data_path = path.with_suffix(".json")

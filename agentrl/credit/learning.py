@@ -75,11 +75,13 @@ def rollout_options(setup: LearningSetup) -> RolloutOptions:
 
 
 def train_tabular(setup: LearningSetup, method: str, seed: int,
-                  options: dict | None = None) -> RunResult:
-    """One paired run (module docstring)."""
+                  options: dict | None = None,
+                  policy: TabularPolicy | None = None) -> RunResult:
+    """One paired run (module docstring); ``policy`` (trained in place) replaces the
+    uniform start."""
     from agentrl.train import batch_tasks
 
-    policy = TabularPolicy()
+    policy = policy if policy is not None else TabularPolicy()
     make_env = partial(make, setup.env_id, **setup.env_kwargs)
     env = make_env()
     train_tasks, heldout = list(env.tasks("train")), list(env.tasks("heldout"))
