@@ -131,3 +131,16 @@ def test_tabular_policy_reads_the_listed_actions_and_scores_them() -> None:
     assert policy.probabilities(0).tolist() == pytest.approx([0.25, 0.75])
     policy.step([generation.prompt_ids], [[1]], [1.0], lr=1.0)  # ascend log π(look)
     assert policy.probabilities(0)[1] > 0.75
+
+
+def test_the_command_takes_an_env_id_and_writes_the_report(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from agentrl.cli import app
+
+    result = CliRunner().invoke(app, ["credit-report", "toy/corridor", "--tabular", "--tasks",
+                                      "1", "--k", "2", "--draws", "10", "--rows", "grpo,gigpo",
+                                      "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "| gigpo |" in (tmp_path / "credit_report.md").read_text()
+    assert "TabularPolicy" in result.output
