@@ -74,3 +74,26 @@ def test_groups_still_equal_after_the_limit_stay_and_every_round_is_counted() ->
     assert metrics["rollout/resampled_groups"] == 6.0  # 3 groups x 2 rounds
     assert metrics["rollout/dynamic_rounds"] == 2.0
     assert metrics["rollout/mixed_group_fraction"] == 0.0
+
+
+def test_train_logs_dynamic_sampling_and_whitens(tmp_path) -> None:
+    import json
+
+    from agentrl.train import train
+
+    recipe = {
+        "name": "ds", "seed": 3, "env": {"id": "toy/corridor", "kwargs": {"max_turns": 2}},
+        "policy": {"model": "tiny:llama"},
+        "rollout": {"group_size": 2, "lenient_parsing": True, "sampling": {"max_new_tokens": 4},
+                    "dynamic_sampling": {"enabled": True, "max_rounds": 2}},
+        "algorithm": {"advantage": "grpo", "advantage_whitening": True},
+        "optim": {"lr": 1e-3, "minibatch_size": 8, "micro_batch_size": 4},
+        "trainer": {"iterations": 1, "tasks_per_iteration": 2},
+        "eval": {"num_tasks": 1},
+        "logging": {"run_dir": str(tmp_path), "tensorboard": False, "progress": False},
+    }
+    run = train(recipe)
+    row = json.loads((run / "metrics.jsonl").read_text().splitlines()[0])
+    # the random tiny model loses every corridor episode: both groups resampled twice
+    assert row["rollout/resampled_groups"] == 4.0 and row["rollout/dynamic_rounds"] == 2.0
+    assert row["rollout/mixed_group_fraction"] == 0.0
