@@ -1,4 +1,4 @@
-"""The `agentrl` command: train, eval, compare, view, envs, play, check-env, inspect, report."""
+"""The `agentrl` command: train, eval, compare, view, envs, play, check-env, inspect, report, credit-report."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from agentrl.cli_credit import credit_report_command
 
 app = typer.Typer(
     help="Train LLM agents with reinforcement learning on multi-turn tasks.",
@@ -179,6 +181,9 @@ def report(run_dir: Annotated[Path, typer.Argument(help="Run folder.")]) -> None
     if not (run_dir / "metrics.jsonl").exists():
         _fail(f"{run_dir} has no metrics.jsonl; is it a run folder?")
     typer.echo(str(write_report(run_dir)))
+
+
+app.command("credit-report")(credit_report_command)
 
 
 def main() -> None:  # pragma: no cover - console entry

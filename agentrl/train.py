@@ -27,6 +27,7 @@ from agentrl.policy.base import Policy, Sampler
 from agentrl.policy.hf import HFPolicy
 from agentrl.preflight import check_recipe, check_trainable, env_factory
 from agentrl.recipe import Recipe, load_recipe
+from agentrl.rollout.dynamic_sampling import collect_groups
 from agentrl.rollout.runner import RolloutRunner
 from agentrl.rollout.writer import TrajectoryWriter
 from agentrl.run.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
@@ -98,14 +99,16 @@ def train(source: str | Path | dict[str, Any] | Recipe, overrides: list[str] = (
     try:
         for iteration in range(start, recipe.trainer.iterations):
             started = time.monotonic()
-            trajectories = runner.run(
+            trajectories, sampling_metrics = collect_groups(
+                runner,
                 batch_tasks(tasks, recipe.trainer.tasks_per_iteration, recipe.seed, iteration),
                 seed=recipe.seed * 1_000_003 + iteration * 10_007,
                 group_prefix=f"it{iteration}/", progress=recipe.logging.progress,
+                options=recipe.rollout.dynamic_sampling,
             )
             rolled = time.monotonic()
             sampler.release_memory()  # vLLM sleep mode: the GPU is the trainer's now
-            metrics = rollout_metrics(trajectories)
+            metrics = rollout_metrics(trajectories) | sampling_metrics
             progress = (iteration + 1) / max(1, recipe.trainer.iterations)
             metrics |= trainer.update(trajectories, iteration=iteration, progress=progress)
             updated = time.monotonic()

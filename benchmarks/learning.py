@@ -12,6 +12,9 @@ summarised by their success rate and a 95 % Wilson score interval (Wilson 1927;
 seeds, so the interval is optimistic about seed-to-seed spread; the per-seed rates are
 printed beside it.
 
+``--suite credit`` runs the credit-assignment comparison instead (``learning_credit.py``:
+toy/fork, the toy/chain control, paired seeds, placebo GiGPO, whitening for all).
+
 Runs are written to ``--run-dir`` (one folder per method, iteration budget and seed); a
 finished run (``eval.json`` present) is reused, an unfinished one is restarted, so an
 interrupted benchmark picks up where it stopped. The table is rewritten after every run.
@@ -28,6 +31,7 @@ import argparse
 import hashlib
 import json
 import shutil
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -213,6 +217,15 @@ def parse_args() -> argparse.Namespace:
 
 
 def main() -> None:
+    suite = argparse.ArgumentParser(add_help=False)
+    suite.add_argument("--suite", choices=("textworld", "credit"), default="textworld")
+    known, rest = suite.parse_known_args()
+    if known.suite == "credit":  # the credit lab's paired comparison: learning_credit.py
+        sys.argv = [sys.argv[0], *rest]
+        from learning_credit import main as credit_main
+
+        credit_main()
+        return
     args = parse_args()
     import torch
 

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agentrl.algos.advantages.batch import TurnBatch
 from agentrl.algos.advantages.requirements import requirements
+from agentrl.algos.advantages.whitening import whiten
 from agentrl.algos.context import ShapingContext
 from agentrl.algos.entropy import make_entropy_regularizer
 from agentrl.algos.loss import LossAggregation, aggregate, clipped_policy_terms
@@ -70,6 +71,12 @@ class AlgorithmOptions(BaseModel):
         default_factory=dict,
         description="Options of the PPO critic built for advantage 'gae' (hidden, lr, "
                     "batch_size, fit_epochs); its level follows advantage_options.level.",
+    )
+    advantage_whitening: bool = Field(
+        default=False,
+        description="Divide the batch's advantages by their RMS, A / sqrt(mean A² + ε) "
+        "(`agentrl.algos.advantages.whitening`), so methods compared at one learning rate "
+        "take equal-sized steps.",
     )
     clip_low: float = Field(default=0.2, ge=0, description="PPO ε below 1.")
     clip_high: float = Field(default=0.28, ge=0, description="PPO ε above 1 (clip-higher).")
@@ -221,6 +228,8 @@ class Trainer:
         advantages = get_advantage(self.algorithm.advantage)(
             batch, **self.algorithm.advantage_options
         )
+        if self.algorithm.advantage_whitening:
+            advantages = whiten(advantages, [t.errored for t in shaped])
         for trajectory, per_turn in zip(shaped, advantages, strict=True):
             for turn, advantage in zip(trajectory.turns, per_turn, strict=True):
                 # per-token advantages (REINFORCE++'s KL in the reward) show as their mean

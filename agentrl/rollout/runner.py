@@ -23,6 +23,7 @@ from agentrl.core.env import Env
 from agentrl.core.types import Observation, StepResult, Task, Trajectory, Turn
 from agentrl.policy.base import Generation, Policy, SamplingParams
 from agentrl.policy.multimodal import image_digest, message_images
+from agentrl.rollout.dynamic_sampling import DynamicSamplingOptions
 from agentrl.rollout.env_workers import EnvWorkerOptions
 from agentrl.rollout.parsing import parse_reply
 from agentrl.rollout.prompts import PromptOptions, build_messages
@@ -46,6 +47,10 @@ class RolloutOptions(EnvWorkerOptions):
     episode_timeout_s: float = Field(default=900.0, gt=0, description="Per episode limit.")
     workers: int = Field(default=16, ge=1, description="Threads stepping envs in parallel "
                          "(with processes or Ray actors: env calls in flight at once).")
+    dynamic_sampling: DynamicSamplingOptions = Field(
+        default_factory=DynamicSamplingOptions,
+        description="Resample groups with all-equal outcomes (`agentrl.rollout.dynamic_sampling`).",
+    )
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from agentrl.algos.advantages import (  # noqa: F401
     gae,
     gigpo,
+    gigpo_placebo,
     grpo,
     igpo,
     reinforce_pp,

@@ -13,6 +13,11 @@ Following the code: episode statistics are taken over all step samples of the gr
 default (each trajectory weighted by its length; ``episode_stats="trajectory"`` gives one
 value per trajectory); a statistic over a single value uses mean 0 / std 1 for episodes and
 mean = the value / std 1 for steps, so a singleton step group gives A^S = 0.
+
+With every anchor group a singleton (no state recurs in a group) A^S = 0 and A = A^E: with
+``mode="mean_norm"`` and ``episode_stats="trajectory"`` that is exactly GRPO without the std
+(``grpo(normalize_std=False)``, Dr.GRPO); with ``mean_std_norm`` it is GRPO × sqrt((G−1)/G)
+(unbiased vs population std; ``tests/algos/test_credit_identities.py``).
 """
 
 from __future__ import annotations
@@ -108,14 +113,24 @@ def gigpo(
     Episode reward R_i = ``outcome_reward``; step rewards r_t per ``outcome`` (``returns``);
     step groups never cross episode groups; errored trajectories get 0 and are left out.
     """
+    batch = TurnBatch.of(trajectories)
+    return gigpo_with_anchors(batch, anchor_codes(batch, similarity_threshold), gamma=gamma,
+                              omega=omega, mode=mode, episode_stats=episode_stats,
+                              outcome=outcome, eps=eps)
+
+
+def gigpo_with_anchors(
+    batch: TurnBatch, codes: np.ndarray, *, gamma: float, omega: float, mode: str,
+    episode_stats: str, outcome: OutcomeMode, eps: float,
+) -> list[list[float]]:
+    """A_{i,t} = A^E_i + ω A^S_{i,t} (eqs. 3, 5–8) with the anchor-state group of every turn
+    (row-major) given as ``codes``; `gigpo` passes the state_key groups of eq. 6."""
     check_choice("mode", mode, ("mean_norm", "mean_std_norm"))
     check_choice("episode_stats", episode_stats, ("step", "trajectory"))
     check_choice("outcome", outcome, OUTCOME_MODES)
     use_std = mode == "mean_std_norm"
-    batch = TurnBatch.of(trajectories)
     a_episode = episode_advantages(batch, episode_stats == "step", use_std, eps)
     returns = discounted_returns_matrix(reward_matrix(batch, outcome), gamma)
-    codes = anchor_codes(batch, similarity_threshold)
     advantages = a_episode[:, None] * batch.mask
     advantages[batch.mask] += omega * step_advantages(returns[batch.mask], codes, use_std, eps)
     return batch.scatter(advantages)

@@ -31,6 +31,7 @@ _STATIC: dict[str, set[str]] = {
     "reinforce++": set(),
     "gae": {"values"},
     "gigpo": {"state_key"},
+    "gigpo-placebo": {"state_key"},
     "salt": {"state_key"},
     "igpo": {"ground_truth"},
 }

@@ -23,6 +23,13 @@ grouped, each action given the mean of the advantages its group's steps inherit.
    The paper's choice here is unconfirmed.
 A step no other trajectory shares keeps Â_i; a step shared by all gets the group mean (0).
 No mixing weight with Â_i and no renormalisation: no account of the paper mentions one.
+
+Expected, not a bug: with Markov prompts (the steps merged into a node have identical
+prompts and actions, so identical ∇ log π) SALT's policy gradient equals GRPO's before
+clipping — over a node, Σ_occurrences mean_j(Â_j) ∇ log π = Σ_j Â_j ∇ log π (exact with
+``count="occurrence"``, and with ``"trajectory"`` when no trajectory repeats a node). SALT
+can differ from GRPO only through clipping, or when prompts carry the history
+(``tests/algos/test_credit_identities.py``).
 """
 
 from __future__ import annotations
