@@ -4,11 +4,11 @@ The trainer and the train loop talk to ONE strategy object at a boundary — wra
 shard work, gather results, reduce gradients, gather full state for a checkpoint — and
 never test ranks themselves. Three strategies:
 
-| strategy          | parameters                    | gradients                                  |
-|-------------------|-------------------------------|--------------------------------------------|
-| `SingleProcess`   | one copy                      | as computed                                 |
-| `DataParallel`    | a full copy per rank (ddp)    | all-reduced (mean) once per optimizer step |
-| `FullyShardedDataParallel` | sharded (FSDP2 `fully_shard`) | reduce-scattered (mean) in backward  |
+| strategy                   | parameters              | gradients                           |
+|----------------------------|-------------------------|-------------------------------------|
+| `SingleProcess`            | one copy                | as computed                         |
+| `DataParallel` (ddp)       | a full copy per rank    | all-reduced (mean) per optimizer step |
+| `FullyShardedDataParallel` | sharded (FSDP2)         | reduce-scattered (mean) in backward |
 
 Equal updates: each rank scores its share of a minibatch and divides its loss by the
 minibatch's global count / world size (`loss_normalizer`); the mean over ranks of those
@@ -97,6 +97,12 @@ class SingleProcess:
         """Load a full (unsharded) state dict; keys missing from it are left as they are."""
         model.load_state_dict(state, strict=False)
 
+    def load_adapter(self, model: nn.Module, adapter: dict[str, torch.Tensor]) -> None:
+        """Load a saved peft adapter (``adapter_model.safetensors``) into ``model``."""
+        from peft import set_peft_model_state_dict
+
+        set_peft_model_state_dict(model, adapter)
+
     def optimizer_state_dict(self, model: nn.Module, optimizer: torch.optim.Optimizer) -> Any:
         """The optimizer's full state, as a checkpoint keeps it."""
         return optimizer.state_dict()
@@ -104,6 +110,8 @@ class SingleProcess:
     def load_optimizer_state_dict(self, model: nn.Module, optimizer: torch.optim.Optimizer,
                                   state: Any) -> None:
         """Restore what `optimizer_state_dict` returned (from any number of ranks)."""
+        if "fqn" in state:  # saved by fsdp: keyed by parameter name
+            state = _by_index(model, state["fqn"])
         optimizer.load_state_dict(state)
 
     # -- work split -----------------------------------------------------------------------
@@ -202,8 +210,8 @@ class DataParallel(SingleProcess):
                     behind.append(f"rank {rank} (last reached #{step} {last!r})")
         who = ", ".join(behind) if behind else "another rank (it raised, or the store is gone)"
         return (f"rank {self.rank}: collective #{self._step} {what!r} failed: {who} did not "
-                f"take part — dead, hung or failed (trainer.dist_timeout_s={self.timeout_s:g}). "
-                f"Cause: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
+                f"take part — dead, hung or failed (trainer.dist_timeout_s={self.timeout_s:g})."
+                f" Cause: {type(error).__name__}: {(str(error).splitlines() or [''])[0]}")
 
     def prepare(self, model: nn.Module) -> None:
         """Start every rank from rank 0's weights."""
@@ -326,6 +334,12 @@ class FullyShardedDataParallel(DataParallel):
         self._collective("load state", lambda: set_model_state_dict(model, state,
                                                                     options=options))
 
+    def load_adapter(self, model: nn.Module, adapter: dict[str, torch.Tensor]) -> None:
+        """Saved adapter keys lack the adapter's name (``lora_A.weight`` for the model's
+        ``lora_A.default.weight``): map them, then load as a full state dict."""
+        names = {key.replace(".default", ""): key for key in model.state_dict()}
+        self.load_full_state_dict(model, {names[k]: v for k, v in adapter.items()})
+
     def optimizer_state_dict(self, model: nn.Module, optimizer: torch.optim.Optimizer) -> Any:
         from torch.distributed.checkpoint.state_dict import (
             StateDictOptions,
@@ -350,7 +364,8 @@ class FullyShardedDataParallel(DataParallel):
             model, optimizer, state["fqn"], options=StateDictOptions(full_state_dict=True)))
 
     def micro_batches(self, minibatch: Sequence[T], size: int) -> Iterator[tuple[list[T], bool]]:
-        count = -(-(-(-len(minibatch) // self.world_size)) // size)  # the busiest rank's
+        busiest = -(-len(minibatch) // self.world_size)  # the largest share, in turns
+        count = -(-busiest // size)
         local = self.shard(minibatch)
         for index in range(count):
             micro = local[index * size : (index + 1) * size]
@@ -398,6 +413,20 @@ def init_strategy(name: str = "ddp", *, device: str = "cpu", timeout_s: float = 
     return STRATEGIES[name](device, timeout_s=timeout_s)
 
 
+def launch(nproc: int, argv: list[str]) -> int:
+    """Run ``python -m agentrl ARGV…`` as ``nproc`` ranks on this machine with torchrun
+    (``torch.distributed.run --standalone``); return its exit status. A rank that fails
+    ends the others, and torchrun's summary names it."""
+    import subprocess
+    import sys
+
+    if "WORLD_SIZE" in os.environ:
+        raise RuntimeError("--nproc inside a torchrun job: launch with one or the other")
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
+               f"--nproc-per-node={nproc}", "--max-restarts=0", "-m", "agentrl", *argv]
+    return subprocess.call(command)
+
+
 def _default_store() -> Any:
     try:
         from torch.distributed.distributed_c10d import _get_default_store
@@ -410,6 +439,17 @@ def _default_store() -> Any:
 def _broadcast(dist: Any, tensors: list[torch.Tensor]) -> None:
     for tensor in tensors:
         dist.broadcast(tensor, src=0)
+
+
+def _by_index(model: nn.Module, state: dict[str, Any]) -> dict[str, Any]:
+    """The inverse of `_by_name`: a name-keyed optimizer state keyed by parameter index."""
+    index = {n: i for i, (n, p) in enumerate(
+        (n, p) for n, p in model.named_parameters() if p.requires_grad)}
+    return {
+        "state": {index[name]: value for name, value in state["state"].items()},
+        "param_groups": [group | {"params": [index[n] for n in group["params"]]}
+                         for group in state["param_groups"]],
+    }
 
 
 def _by_name(model: nn.Module, state: dict[str, Any]) -> dict[str, Any]:
