@@ -133,4 +133,4 @@ def test_a_hung_rank_ends_the_run_with_an_error_naming_it(tmp_path: Path) -> Non
             launcher.wait()
     text = output.decode(errors="replace")
     assert launcher.returncode != 0
-    assert "rank 0: collective" in text and "rank 1 (last reached" in text, text[-3000:]
+    assert "rank 0: collective" in text and "rank 1 (no heartbeat" in text, text[-3000:]

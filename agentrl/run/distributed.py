@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import copy
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import timedelta
@@ -32,6 +34,7 @@ from typing import Any, TypeVar
 import torch
 from torch import nn
 
+HEARTBEAT_S = 1.0  # how often each rank tells the store it is alive
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -183,32 +186,53 @@ class DataParallel(SingleProcess):
         self.timeout_s = timeout_s
         self._store = _default_store()
         self._step = 0
+        self._stop = threading.Event()
+        if self._store is not None:  # a stopped or dead rank's heartbeat stands still
+            threading.Thread(target=self._beat, daemon=True, name="agentrl-heartbeat").start()
+
+    def _beat(self) -> None:
+        count = 0
+        while not self._stop.wait(HEARTBEAT_S):
+            count += 1
+            try:
+                self._store.set(f"agentrl/alive/{self.rank}", str(count))
+            except Exception:  # noqa: BLE001 - the store went away: the run is ending
+                return
 
     def _collective(self, what: str, call: Callable[[], R]) -> R:
         """Run one collective; on failure raise `RankFailure` naming the ranks behind."""
         self._step += 1
-        if self._store is not None:
-            self._store.set(f"agentrl/at/{self.rank}", f"{self._step} {what}")
         try:
+            if self._store is not None:
+                self._store.set(f"agentrl/at/{self.rank}", f"{self._step} {what}")
             return call()
         except Exception as error:  # noqa: BLE001 - gloo / nccl raise RuntimeError subclasses
             raise RankFailure(self._diagnose(what, error)) from error
 
+    def _read(self, key: str) -> str | None:
+        try:
+            return self._store.get(key).decode()
+        except Exception:  # noqa: BLE001 - the store may be gone with its host
+            return None
+
     def _diagnose(self, what: str, error: BaseException) -> str:
-        behind = []
+        """Which ranks failed this one: silent ones (their heartbeat stood still for three
+        beats: dead or stopped) and ones behind (alive, but never reached this collective)."""
+        blamed = []
         if self._store is not None:
             self._store.set_timeout(timedelta(seconds=5))
-            for rank in range(self.world_size):
-                if rank == self.rank:
-                    continue
-                try:
-                    step, _, last = self._store.get(f"agentrl/at/{rank}").decode().partition(" ")
-                except Exception:  # noqa: BLE001 - the store itself may be gone with rank 0
-                    behind.append(f"rank {rank} (unreachable)")
-                    continue
-                if int(step) < self._step:
-                    behind.append(f"rank {rank} (last reached #{step} {last!r})")
-        who = ", ".join(behind) if behind else "another rank (it raised, or the store is gone)"
+            others = [r for r in range(self.world_size) if r != self.rank]
+            beats = {r: self._read(f"agentrl/alive/{r}") for r in others}
+            time.sleep(3 * HEARTBEAT_S)
+            for rank in others:
+                position = self._read(f"agentrl/at/{rank}") or "0 (none)"
+                step, _, last = position.partition(" ")
+                if beats[rank] is None or self._read(f"agentrl/alive/{rank}") == beats[rank]:
+                    blamed.append(f"rank {rank} (no heartbeat for {3 * HEARTBEAT_S:g}s: dead or "
+                                  f"stopped; last reached #{step} {last!r})")
+                elif int(step) < self._step:
+                    blamed.append(f"rank {rank} (alive, behind: last reached #{step} {last!r})")
+        who = ", ".join(blamed) if blamed else "another rank (it raised, or the store is gone)"
         return (f"rank {self.rank}: collective #{self._step} {what!r} failed: {who} did not "
                 f"take part — dead, hung or failed (trainer.dist_timeout_s={self.timeout_s:g})."
                 f" Cause: {type(error).__name__}: {(str(error).splitlines() or [''])[0]}")
@@ -219,6 +243,7 @@ class DataParallel(SingleProcess):
         self._collective("broadcast weights", lambda: _broadcast(self.dist, tensors))
 
     def all_gather(self, local: T) -> list[T]:
+        """Every rank's ``local`` (pickled), in rank order."""
         gathered: list[Any] = [None] * self.world_size
         self._collective("all_gather", lambda: self.dist.all_gather_object(gathered, local))
         return gathered
@@ -226,15 +251,18 @@ class DataParallel(SingleProcess):
     pad_shares = False  # FSDP: every rank must make the same forward passes
 
     def map_sharded(self, fn: Callable[[list[T]], list[R]], items: Sequence[T]) -> list[R]:
+        """Each rank applies ``fn`` to its share; results gathered in order."""
         local = self.shard(items)
         padding = -(-len(items) // self.world_size) - len(local) if self.pad_shares else 0
         results = fn(local + list(items[:padding]))[: len(local)]
         return interleave(self.all_gather(results), unit=1)
 
     def micro_batches(self, minibatch: Sequence[T], size: int) -> Iterator[tuple[list[T], bool]]:
+        """Micro-batches of this rank's share of ``minibatch``."""
         yield from SingleProcess.micro_batches(self, self.shard(minibatch), size)
 
     def reduce_gradients(self, parameters: list[nn.Parameter]) -> None:
+        """All-reduce the gradients to their mean (zeros where a rank had none)."""
         for parameter in parameters:
             if parameter.grad is None:  # no token of this rank's share reached it
                 parameter.grad = torch.zeros_like(parameter)
@@ -251,6 +279,7 @@ class DataParallel(SingleProcess):
                 offset += grad.numel()
 
     def sum_metrics(self, metrics: dict[str, float]) -> dict[str, float]:
+        """Per-key sums over ranks; keys missing on a rank count 0."""
         totals: dict[str, float] = {}
         for part in self.all_gather(metrics):  # ranks may differ in keys (an idle rank)
             for key, value in part.items():
@@ -258,9 +287,12 @@ class DataParallel(SingleProcess):
         return totals
 
     def barrier(self, what: str = "barrier") -> None:
+        """Wait for every rank (with the process group's timeout)."""
         self._collective(what, lambda: self.dist.barrier())
 
     def close(self) -> None:
+        """Stop the heartbeat and leave the process group."""
+        self._stop.set()
         if self.dist.is_initialized():
             self.dist.destroy_process_group()
 
@@ -284,6 +316,8 @@ class FullyShardedDataParallel(DataParallel):
         self.mesh = init_device_mesh(torch.device(device).type, (self.world_size,))
 
     def prepare(self, model: nn.Module) -> None:
+        """``fully_shard`` each decoder layer (the model's ``_no_split_modules``), then the
+        root."""
         from torch.distributed.fsdp import MixedPrecisionPolicy, fully_shard
 
         policy = MixedPrecisionPolicy()
@@ -307,6 +341,7 @@ class FullyShardedDataParallel(DataParallel):
 
     @contextmanager
     def generation(self, model: nn.Module) -> Iterator[None]:
+        """All-gather the weights once; forward passes then need no collective."""
         from torch.distributed.fsdp import FSDPModule
 
         modules = [m for m in model.modules() if isinstance(m, FSDPModule)]
@@ -321,6 +356,7 @@ class FullyShardedDataParallel(DataParallel):
                 module.set_reshard_after_forward(True)
 
     def full_state_dict(self, model: nn.Module) -> dict[str, torch.Tensor]:
+        """The full state on rank 0 (on CPU), gathered from the shards."""
         from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_state_dict
 
         options = StateDictOptions(full_state_dict=True, cpu_offload=True)
@@ -328,6 +364,7 @@ class FullyShardedDataParallel(DataParallel):
                                                                              options=options))
 
     def load_full_state_dict(self, model: nn.Module, state: dict[str, torch.Tensor]) -> None:
+        """Load a full state dict into the shards."""
         from torch.distributed.checkpoint.state_dict import StateDictOptions, set_model_state_dict
 
         options = StateDictOptions(full_state_dict=True, strict=False)
@@ -341,6 +378,7 @@ class FullyShardedDataParallel(DataParallel):
         self.load_full_state_dict(model, {names[k]: v for k, v in adapter.items()})
 
     def optimizer_state_dict(self, model: nn.Module, optimizer: torch.optim.Optimizer) -> Any:
+        """The full optimizer state, keyed by parameter name (any world size can load it)."""
         from torch.distributed.checkpoint.state_dict import (
             StateDictOptions,
             get_optimizer_state_dict,
@@ -353,6 +391,7 @@ class FullyShardedDataParallel(DataParallel):
 
     def load_optimizer_state_dict(self, model: nn.Module, optimizer: torch.optim.Optimizer,
                                   state: Any) -> None:
+        """Restore a full optimizer state (name- or index-keyed) into the shards."""
         from torch.distributed.checkpoint.state_dict import (
             StateDictOptions,
             set_optimizer_state_dict,
@@ -364,6 +403,8 @@ class FullyShardedDataParallel(DataParallel):
             model, optimizer, state["fqn"], options=StateDictOptions(full_state_dict=True)))
 
     def micro_batches(self, minibatch: Sequence[T], size: int) -> Iterator[tuple[list[T], bool]]:
+        """As many micro-batches on every rank as the busiest rank's share needs; the
+        padding ones do not count."""
         busiest = -(-len(minibatch) // self.world_size)  # the largest share, in turns
         count = -(-busiest // size)
         local = self.shard(minibatch)
@@ -375,6 +416,7 @@ class FullyShardedDataParallel(DataParallel):
         """Nothing left to do: FSDP reduce-scattered (averaged) them in backward."""
 
     def clip_grad_norm(self, parameters: list[nn.Parameter], max_norm: float) -> float:
+        """Clip the sharded gradients by their global norm."""
         norm = self._collective("clip gradients", lambda: torch.nn.utils.clip_grad_norm_(
             parameters, max_norm))
         return float(norm.full_tensor() if hasattr(norm, "full_tensor") else norm)
