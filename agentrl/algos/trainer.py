@@ -258,22 +258,22 @@ class Trainer:
 
     @torch.no_grad()
     def _logprobs_of(
-        self, pairs: list[tuple[list[int], list[int]]],
-        score: Callable[[list[list[int]], list[list[int]]], torch.Tensor],
+        self, items: list[tuple[Any, ...]], score: Callable[..., torch.Tensor],
     ) -> list[list[float]]:
-        """Each (prompt, action)'s action log-probs by ``score``, in micro-batches, scored
-        as at rollout (eval mode: no dropout)."""
+        """Each item's action log-probs, in micro-batches, scored as at rollout (eval mode:
+        no dropout). Items are (prompt ids, action ids, …); ``score`` gets their columns
+        (prompts, actions, …) and returns [B, width] log-probs, actions right-aligned."""
         size = self.optim.micro_batch_size
         training = self.policy.model.training
         self.policy.model.eval()
         rows: list[list[float]] = []
         try:
-            for start in range(0, len(pairs), size):
-                chunk = pairs[start : start + size]
-                logprobs = score([p for p, _ in chunk], [a for _, a in chunk])
+            for start in range(0, len(items), size):
+                chunk = items[start : start + size]
+                logprobs = score(*(list(column) for column in zip(*chunk, strict=True)))
                 width = logprobs.shape[1]
-                rows += [logprobs[row, width - len(a) :].tolist()
-                         for row, (_, a) in enumerate(chunk)]
+                rows += [logprobs[row, width - len(item[1]) :].tolist()
+                         for row, item in enumerate(chunk)]
         finally:
             self.policy.model.train(training)
         return rows
