@@ -1,4 +1,5 @@
-"""The `agentrl` command: train, eval, compare, view, envs, play, check-env, inspect, report, credit-report."""
+"""The `agentrl` command: train, eval, compare, view, credit-report, envs, play, check-env,
+inspect, report."""
 
 from __future__ import annotations
 
@@ -29,13 +30,22 @@ def _fail(message: str) -> None:
 def train(
     recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
     overrides: Overrides = None,
+    nproc: Annotated[int, typer.Option(
+        min=1, help="Ranks on this machine (data parallel; launches torchrun). Several "
+        "machines: torchrun --nnodes … -m agentrl train RECIPE.")] = 1,
 ) -> None:
     """Train with a recipe; resumes from the run's last checkpoint if there is one."""
+    if nproc > 1:
+        from agentrl.run.distributed import launch
+
+        raise typer.Exit(launch(nproc, ["train", str(recipe), *(overrides or [])]))
+    from torch.distributed.elastic.multiprocessing.errors import record
+
     from agentrl.recipe import RecipeError
     from agentrl.train import train as run_training
 
     try:
-        run_training(recipe, overrides or [])
+        record(run_training)(recipe, overrides or [])  # under torchrun: error in its summary
     except RecipeError as error:
         _fail(str(error))
 

@@ -93,6 +93,19 @@ class TrainerOptions(_Section):
     samples_per_iteration: int = Field(
         default=4, ge=0, description="Trajectories (with advantages) kept per iteration."
     )
+    strategy: Literal["ddp", "fsdp"] = Field(
+        default="ddp",
+        description="Over several ranks (torchrun, or `agentrl train --nproc N`): 'ddp' keeps "
+        "a full model per rank and all-reduces gradients; 'fsdp' shards parameters, "
+        "gradients and optimizer state (FSDP2 fully_shard; bf16 compute on GPU). Ignored "
+        "in one process (`agentrl.run.distributed`).",
+    )
+    dist_timeout_s: float = Field(
+        default=1800.0, gt=0,
+        description="Longest wait of a rank for the others at a collective (rollouts of "
+        "uneven length and rank 0's eval included); a dead or hung rank then ends the run "
+        "with an error naming it.",
+    )
 
 
 class EvalOptions(_Section):

@@ -4,15 +4,23 @@ eval and report.
 Read it top to bottom; every stage lives in its own package. The trainer trains the
 transformers policy; the sampler (``policy.backend``: that same policy, or a vLLM engine)
 rolls out, and gets the trained weights after every update.
+
+Under torchrun each rank runs this loop on its share of the tasks (whole groups), every
+rank gets the whole batch for the update, and rank 0 alone writes files
+(`agentrl.run.distributed`).
 """
 
 from __future__ import annotations
 
+import json
 import random
+import re
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import yaml
 
@@ -26,11 +34,12 @@ from agentrl.policy.backends import make_sampler, needs_local_model
 from agentrl.policy.base import Policy, Sampler
 from agentrl.policy.hf import HFPolicy
 from agentrl.preflight import check_recipe, check_trainable, env_factory
-from agentrl.recipe import Recipe, load_recipe
-from agentrl.rollout.dynamic_sampling import collect_groups
+from agentrl.recipe import Recipe, RecipeError, load_recipe
+from agentrl.rollout.dynamic_sampling import DynamicSamplingOptions, collect_groups
 from agentrl.rollout.runner import RolloutRunner
 from agentrl.rollout.writer import TrajectoryWriter
 from agentrl.run.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from agentrl.run.distributed import SingleProcess, init_strategy, interleave
 from agentrl.run.metrics import MetricsLogger, rollout_metrics
 from agentrl.warm_start import warm_start
 
@@ -66,41 +75,59 @@ def train(source: str | Path | dict[str, Any] | Recipe, overrides: list[str] = (
     """Run (or resume) the recipe; return its run folder."""
     recipe = load_recipe(source, overrides)
     check_trainable(recipe)
+    parallel = init_strategy(recipe.trainer.strategy, device=recipe.policy.device,
+                             timeout_s=recipe.trainer.dist_timeout_s)
+    try:
+        return _train(recipe, parallel)
+    finally:
+        parallel.close()
+
+
+def _train(recipe: Recipe, parallel: SingleProcess) -> Path:
+    if parallel.world_size > 1 and recipe.policy.backend != "hf":
+        raise RecipeError(f"recipe: policy.backend={recipe.policy.backend!r} with "
+                          f"{parallel.world_size} ranks is not supported; use 'hf'")
+    recipe.policy.device = parallel.device  # cuda -> this rank's GPU
     env = check_recipe(recipe)
     run_dir = Path(recipe.logging.run_dir) / recipe.name
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "recipe.yaml").write_text(yaml.safe_dump(recipe.model_dump(), sort_keys=False))
+    parallel.main_only(lambda: (run_dir / "recipe.yaml").write_text(
+        yaml.safe_dump(recipe.model_dump(), sort_keys=False)))
+    say = parallel.main_only(lambda: print)
     torch.manual_seed(recipe.seed)
     random.seed(recipe.seed)
 
     policy = load_policy(recipe)
     trainer = Trainer(policy, recipe.algorithm, recipe.optim,
-                      temperature=recipe.rollout.sampling.temperature or 1.0, seed=recipe.seed)
+                      temperature=recipe.rollout.sampling.temperature or 1.0, seed=recipe.seed,
+                      parallel=parallel)
     start, sft_metrics = 0, {}
     tasks = list(env.tasks(recipe.env.train_split))
     try:
         if (checkpoint := latest_checkpoint(run_dir)) is not None:
             start = load_checkpoint(checkpoint, policy, trainer)
-            print(f"resuming {run_dir} from iteration {start}")
+            parallel.main_only(lambda: drop_rollouts_from(run_dir / "rollouts.jsonl", start))
+            say(f"resuming {run_dir} from iteration {start}")
         elif recipe.warm_start.steps:  # once: its checkpoint (iteration 0) marks it done
-            sft_metrics = run_warm_start(recipe, policy, env, tasks, run_dir)
+            sft_metrics = run_warm_start(recipe, policy, env, tasks, run_dir, parallel)
             trainer.anchor_reference()  # KL (if any) to the fine-tuned policy
             save_checkpoint(run_dir, policy, trainer, 0)
     finally:
         env.close()
     sampler = load_sampler(recipe, policy)  # after a resume / warm start: their weights
     make_env = env_factory(recipe, timeout_s=recipe.rollout.step_timeout_s)
-    writer = TrajectoryWriter(run_dir / "rollouts.jsonl")
+    writer = parallel.main_only(lambda: TrajectoryWriter(run_dir / "rollouts.jsonl"))
     runner = RolloutRunner(make_env, sampler, recipe.rollout, on_finish=writer)
-    logger = MetricsLogger(run_dir, tensorboard=recipe.logging.tensorboard,
-                           wandb=recipe.logging.wandb, config=recipe.model_dump())
+    logger = parallel.main_only(lambda: MetricsLogger(
+        run_dir, tensorboard=recipe.logging.tensorboard, wandb=recipe.logging.wandb,
+        config=recipe.model_dump()))
     if sft_metrics:
         logger.log(0, sft_metrics)
     try:
         for iteration in range(start, recipe.trainer.iterations):
             started = time.monotonic()
-            trajectories, sampling_metrics = collect_groups(
-                runner,
+            trajectories, sampling_metrics = roll_out(
+                parallel, runner, policy, writer,
                 batch_tasks(tasks, recipe.trainer.tasks_per_iteration, recipe.seed, iteration),
                 seed=recipe.seed * 1_000_003 + iteration * 10_007,
                 group_prefix=f"it{iteration}/", progress=recipe.logging.progress,
@@ -114,18 +141,21 @@ def train(source: str | Path | dict[str, Any] | Recipe, overrides: list[str] = (
             updated = time.monotonic()
             sampler.sync_weights(policy.model)
             metrics |= _perf(trajectories, started, rolled, updated)
-            _save_samples(run_dir, trajectories, recipe.trainer.samples_per_iteration)
+            parallel.main_only(partial(_save_samples, run_dir, trajectories,
+                                       recipe.trainer.samples_per_iteration))
             if (iteration + 1) % recipe.trainer.checkpoint_every == 0:
                 save_checkpoint(run_dir, policy, trainer, iteration + 1)
             if recipe.trainer.eval_every and (iteration + 1) % recipe.trainer.eval_every == 0:
                 runner.close_envs()  # the eval's envs take their place (Ray resources)
-                metrics["eval/success"] = run_eval(recipe, sampler, run_dir).success_rate
+                metrics["eval/success"] = main_eval(parallel, recipe, sampler, policy,
+                                                    run_dir).success_rate
             logger.log(iteration, metrics)
-            _print_line(iteration, recipe.trainer.iterations, metrics)
+            parallel.main_only(partial(_print_line, iteration, recipe.trainer.iterations,
+                                       metrics))
         if recipe.trainer.iterations % recipe.trainer.checkpoint_every:
             save_checkpoint(run_dir, policy, trainer, recipe.trainer.iterations)
         runner.close_envs()
-        result = run_eval(recipe, sampler, run_dir)
+        result = main_eval(parallel, recipe, sampler, policy, run_dir)
         logger.log(recipe.trainer.iterations, {"eval/success": result.success_rate})
     finally:
         runner.close()
@@ -133,23 +163,72 @@ def train(source: str | Path | dict[str, Any] | Recipe, overrides: list[str] = (
         sampler.close()
         writer.close()
         logger.close()
-    report = write_report(run_dir)
-    print(f"held-out success {result.success_rate:.1%} "
-          f"(95% CI {result.ci_low:.1%}-{result.ci_high:.1%}); report: {report}")
+    parallel.main_only(lambda: print(
+        f"held-out success {result.success_rate:.1%} (95% CI {result.ci_low:.1%}-"
+        f"{result.ci_high:.1%}); report: {write_report(run_dir)}"))
     return run_dir
 
 
+def roll_out(parallel: SingleProcess, runner: RolloutRunner, policy: HFPolicy,
+             writer: TrajectoryWriter, tasks: list[Task], *, seed: int, group_prefix: str,
+             progress: bool, options: DynamicSamplingOptions,
+             ) -> tuple[list[Trajectory], dict[str, float]]:
+    """The iteration's episodes, in task-major order, on every rank, and the dynamic-
+    sampling metrics (fractions averaged over ranks, counts summed): each rank collects its
+    share of the tasks (whole groups; its own sampling seeds); rank 0's writer has written
+    its own as they finished and writes the other ranks' kept groups once gathered."""
+    with parallel.generation(policy.model):
+        local = collect_groups(runner, parallel.shard(tasks),
+                               seed=seed + parallel.rank * 7_919, group_prefix=group_prefix,
+                               progress=progress, options=options)
+    parts = parallel.all_gather(local)
+    for trajectories, _ in parts[1:]:
+        for trajectory in trajectories:
+            writer(trajectory)
+    metrics = {key: float((np.mean if "fraction" in key else np.sum)([p[1][key] for p in parts]))
+               for key in parts[0][1]}
+    return interleave([part[0] for part in parts], unit=runner.options.group_size), metrics
+
+
+def main_eval(parallel: SingleProcess, recipe: Recipe, sampler: Sampler, policy: HFPolicy,
+              run_dir: Path) -> EvalResult:
+    """`run_eval` on rank 0 (the other ranks go on, and wait at their next collective)."""
+    with parallel.generation(policy.model):
+        return parallel.main_only(lambda: run_eval(recipe, sampler, run_dir))
+
+
+def drop_rollouts_from(path: Path, iteration: int) -> None:
+    """Drop the episodes of iterations from ``iteration`` on (written before a kill, run
+    again on resume) and a torn last line, so the file holds each episode once."""
+    if not path.exists():
+        return
+    kept = []
+    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+        try:
+            group = json.loads(line)["group_id"] if line.endswith("\n") else None
+        except (ValueError, KeyError):
+            continue
+        done = re.match(r"it(\d+)/", group or "")
+        if group is not None and (done is None or int(done.group(1)) < iteration):
+            kept.append(line)
+    partial = path.with_suffix(".jsonl.tmp")
+    partial.write_text("".join(kept), encoding="utf-8")
+    partial.replace(path)
+
+
 def run_warm_start(recipe: Recipe, policy: HFPolicy, env: Env, tasks: list[Task],
-                   run_dir: Path) -> dict[str, float]:
+                   run_dir: Path, parallel: SingleProcess | None = None) -> dict[str, float]:
     """SFT on the expert's demonstrations of the first train tasks (`agentrl.warm_start`).
 
     Per-step metrics go to ``<run>/warm_start/`` (JSONL, TensorBoard); the summary is
     returned for iteration 0's metrics.
     """
     options = recipe.warm_start
+    parallel = parallel or SingleProcess()  # every rank fine-tunes alike; rank 0 logs
     (run_dir / "warm_start").mkdir(exist_ok=True)
-    logger = MetricsLogger(run_dir / "warm_start", tensorboard=recipe.logging.tensorboard,
-                           wandb=False, config=recipe.model_dump())
+    logger = parallel.main_only(lambda: MetricsLogger(
+        run_dir / "warm_start", tensorboard=recipe.logging.tensorboard, wandb=False,
+        config=recipe.model_dump()))
     started = time.monotonic()
     try:
         metrics = warm_start(
@@ -160,7 +239,8 @@ def run_warm_start(recipe: Recipe, policy: HFPolicy, env: Env, tasks: list[Task]
     finally:
         logger.close()
     metrics["perf/sft_s"] = time.monotonic() - started
-    print(f"[warm start] {options.steps} steps on {metrics['sft/examples']:.0f} expert turns: "
+    parallel.main_only(lambda: print)(
+          f"[warm start] {options.steps} steps on {metrics['sft/examples']:.0f} expert turns: "
           f"loss {metrics['sft/loss_first']:.3g} -> {metrics['sft/loss']:.3g}, "
           f"token accuracy {metrics['sft/token_accuracy']:.0%}", flush=True)
     return metrics

@@ -1,5 +1,5 @@
-"""Scale-out: ALFWorld episodes per second with the envs in threads, in child processes and
-in Ray actors (``rollout.env_workers``), on this machine.
+"""Scale-out on this machine: ALFWorld episodes per second with the envs in threads, in child
+processes and in Ray actors (``rollout.env_workers``), and one update on 1 vs 2 ranks.
 
 Env workers. The policy is ALFWorld's hand-coded expert replayed (each task's
 `Env.demonstration`, computed once before timing), so no model runs and the env — its
@@ -10,8 +10,9 @@ steady ones (median). Threads share one interpreter's GIL, so their steps run on
 time; processes and actors use every core. The local Ray is started once for its mode
 (``ray.init`` sized to the machine) and its start-up is reported apart.
 
-Run alone: ``python benchmarks/scale_out.py [--games 4 --turns 8 --repeats 2]``. Timings
-on a CPU shared with other jobs are noisy: compare the ratios of one run.
+Run alone: ``python benchmarks/scale_out.py [--games 4 --turns 8 --repeats 2]
+[--section env|update|all]``. Timings on a CPU shared with other jobs are noisy: compare
+the ratios of one run.
 
 Measured on the 2-core CPU while other jobs kept it at load 13-26 (two runs, 4 tasks × 8
 turns, 30 steps a rollout; `results/scale_out.txt`): Ray actors 1.85× and 1.42× the
@@ -20,22 +21,37 @@ episodes/s of threads, child processes 1.03× and 0.99×; first rollouts (envs s
 30-32 s on top. The env processes got little CPU here (0.85 CPU-s each for 6 steps in
 7-12 s of wall time, stepping 4 at once); why processes gained nothing where actors did
 was not pinned down on this loaded machine. No idle or multi-node machine was measured.
+
+Update time (torch.distributed, gloo). Data parallel: the same fixed batch of sampled
+trajectories, one `Trainer.update` (after a warm-up update), timed inside the ranks —
+process start and model loading excluded. Each rank holds one torch thread, so 2 ranks use 2
+cores where 1 rank uses 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import pickle
 import statistics
+import tempfile
 import time
 import warnings
 from functools import partial
+from pathlib import Path
 from typing import Any
 
+import torch
+import torch.multiprocessing as mp
+
+from agentrl.algos.trainer import AlgorithmOptions, OptimOptions, Trainer
 from agentrl.core.registry import make
-from agentrl.core.types import Task
+from agentrl.core.types import Observation, Task, Trajectory, Turn
 from agentrl.policy.base import Generation, Messages, SamplingParams
+from agentrl.policy.hf import HFPolicy
 from agentrl.rollout.env_workers import wrap_env_factory
 from agentrl.rollout.runner import RolloutOptions, RolloutRunner
+from agentrl.run.distributed import SingleProcess, init_strategy
 
 ENV_WORKER_MODES = ("threads", "processes", "ray")
 
@@ -138,14 +154,92 @@ def env_worker_figures(games: int = 4, turns: int = 8, repeats: int = 2) -> dict
     return figures
 
 
+# -- data parallel: one update on 1 vs 2 ranks ----------------------------------------------
+
+MODEL = "tiny:llama-hd64"
+TRAJECTORIES, TURNS, TOKENS = 16, 2, 24
+OPTIM = OptimOptions(lr=1e-4, minibatch_size=TRAJECTORIES * TURNS, micro_batch_size=4)
+
+
+def fixed_batch() -> list[Trajectory]:
+    """``TRAJECTORIES`` trajectories of ``TURNS`` turns in groups of 4, tokens sampled."""
+    torch.set_num_threads(1)
+    policy = HFPolicy.from_name(MODEL)
+    prompts = [[1, *range(30 + i, 60 + i), 40 + t] for i in range(TRAJECTORIES)
+               for t in range(TURNS)]
+    generations = policy.generate_from_ids(
+        prompts, SamplingParams(max_new_tokens=TOKENS, seed=0))
+    return [
+        Trajectory(
+            task=Task(id=f"task-{i // 4}", env_id="toy"), group_id=f"g{i // 4}",
+            outcome_reward=float(i % 3 == 0),
+            turns=[Turn(observation=Observation(text="o", state_key=f"s{t}"), action="a",
+                        prompt_ids=g.prompt_ids, action_ids=g.token_ids,
+                        action_logprobs=g.logprobs, state_key=f"s{t}")
+                   for t, g in enumerate(generations[i * TURNS : (i + 1) * TURNS])],
+        )
+        for i in range(TRAJECTORIES)
+    ]
+
+
+def timed_update(batch: list[Trajectory], parallel: SingleProcess) -> float:
+    """Seconds of one `Trainer.update` on ``batch`` after one warm-up update."""
+    policy = HFPolicy.from_name(MODEL)
+    trainer = Trainer(policy, AlgorithmOptions(advantage="grpo"), OPTIM, parallel=parallel)
+    trainer.update([t.model_copy(deep=True) for t in batch])
+    parallel.barrier()
+    started = time.perf_counter()
+    trainer.update([t.model_copy(deep=True) for t in batch])
+    parallel.barrier()
+    return time.perf_counter() - started
+
+
+def _rank(rank: int, world: int, strategy: str, folder: str) -> None:
+    torch.set_num_threads(1)
+    parallel: SingleProcess = SingleProcess()
+    if world > 1:
+        parallel = init_strategy(strategy, init_method=f"file://{folder}/rendezvous",
+                                 rank=rank, world_size=world, timeout_s=600)
+    batch = pickle.loads(Path(folder, "batch.pkl").read_bytes())
+    seconds = timed_update(batch, parallel)
+    if parallel.is_main:
+        Path(folder, f"seconds-{world}").write_text(str(seconds))
+    parallel.close()
+
+
+def update_time(ranks: int, batch: list[Trajectory], strategy: str = "ddp") -> float:
+    """Seconds of one update of ``batch`` on ``ranks`` spawned processes."""
+    with tempfile.TemporaryDirectory(prefix="scale-out-") as folder:
+        Path(folder, "batch.pkl").write_bytes(pickle.dumps(batch))
+        mp.spawn(_rank, args=(ranks, strategy, folder), nprocs=ranks, join=True)
+        return float(Path(folder, f"seconds-{ranks}").read_text())
+
+
+def data_parallel_section() -> dict[str, float]:
+    """Update time of the same batch on 1 vs 2 ranks (ddp over gloo)."""
+    batch = fixed_batch()
+    one, two = update_time(1, batch), update_time(2, batch)
+    print(f"update of {TRAJECTORIES * TURNS} turns x {TOKENS} tokens ({MODEL}): "
+          f"1 rank {one:.2f}s, 2 ranks {two:.2f}s", flush=True)
+    return {"update_time_1rank_s": one, "update_time_2ranks_s": two,
+            "update_speedup_2ranks": one / two}
+
+
 def main() -> None:
-    """Run the env-worker comparison; print the figures last as ``metric: value`` lines."""
+    """Run the sections; headline figures last, as ``metric: value`` lines."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--games", type=int, default=4, help="ALFWorld tasks (one env each).")
     parser.add_argument("--turns", type=int, default=8, help="Turns per episode.")
     parser.add_argument("--repeats", type=int, default=2, help="Steady rollouts per mode.")
+    parser.add_argument("--section", choices=("env", "update", "all"), default="all",
+                        help="env workers, update time on 1 vs 2 ranks, or both.")
     args = parser.parse_args()
-    figures = env_worker_figures(args.games, args.turns, args.repeats)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    figures: dict[str, float] = {}
+    if args.section in ("env", "all"):
+        figures |= env_worker_figures(args.games, args.turns, args.repeats)
+    if args.section in ("update", "all"):
+        figures |= data_parallel_section()
     for name, value in figures.items():
         print(f"{name}: {value:.3f}")
 

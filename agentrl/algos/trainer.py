@@ -13,15 +13,19 @@ update, and the input of the optional truncated importance sampling correction
 
 The trainer trains an `HFPolicy`; whatever samples the rollouts (the same policy, or a
 vLLM engine) gets the updated weights from the train loop (`Sampler.sync_weights`).
+
+Over several ranks (`agentrl.run.distributed`) every rank holds the whole batch and
+assigns credit on it; the scoring passes and each minibatch's micro-batches are split
+between the ranks, and the strategy reduces the gradients.
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import inspect
+import math
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -46,6 +50,7 @@ from agentrl.algos.samples import TurnSample, advantage_matrix, right_aligned, t
 from agentrl.core.types import Trajectory
 from agentrl.policy.hf import HFPolicy
 from agentrl.policy.multimodal import trajectory_prompt_images
+from agentrl.run.distributed import SingleProcess
 
 
 class AlgorithmOptions(BaseModel):
@@ -136,21 +141,26 @@ class Trainer:
         *,
         temperature: float = 1.0,
         seed: int = 0,
+        parallel: SingleProcess | None = None,
     ) -> None:
         self.policy = policy
         self.algorithm = algorithm
         self.optim = optim
         self.temperature = temperature
         self.seed = seed
-        self.optimizer = torch.optim.AdamW(
-            list(policy.trainable_parameters()), lr=optim.lr, weight_decay=optim.weight_decay
-        )
-        self.entropy = make_entropy_regularizer(algorithm.entropy, **algorithm.entropy_options)
+        self.parallel = parallel or SingleProcess()
         # REINFORCE++ puts the KL to the reference in the reward: the trainer scores it
         self.kl_in_reward = "kl" in requirements(algorithm.advantage,
                                                  **algorithm.advantage_options)
         self.uses_reference = algorithm.kl_coef > 0 or self.kl_in_reward
         self.reference = self._make_reference() if self.uses_reference else None
+        self.parallel.prepare(policy.model)  # copied before: FSDP modules cannot be copied
+        if self.reference is not None:
+            self.parallel.prepare(self.reference)
+        self.optimizer = torch.optim.AdamW(
+            list(policy.trainable_parameters()), lr=optim.lr, weight_decay=optim.weight_decay
+        )
+        self.entropy = make_entropy_regularizer(algorithm.entropy, **algorithm.entropy_options)
         # LoRA: the reference adapter weights once `anchor_reference` ran (None: adapter off)
         self.reference_adapter: dict[str, torch.Tensor] | None = None
         self.reference_anchored = False  # True once the reference is not the start model
@@ -166,9 +176,8 @@ class Trainer:
         """A frozen copy of the start policy; with LoRA the adapter is switched off instead."""
         if self._uses_lora:
             return None
-        reference = copy.deepcopy(self.policy.model).eval()
-        reference.requires_grad_(False)
-        return reference
+        return self.parallel.frozen_copy(self.policy.model,
+                                         into=getattr(self, "reference", None))
 
     @property
     def _uses_lora(self) -> bool:
@@ -251,24 +260,36 @@ class Trainer:
             turn.info["token_kl"], turn.info["kl"] = [], 0.0
         scored = [turn for turn in turns if turn.action_ids]
         images = [row for turn, row in zip(turns, images, strict=True) if turn.action_ids]
+        items = [(turn.prompt_ids, turn.action_ids, row)
+                 for turn, row in zip(scored, images, strict=True)]
+        references = self.parallel.map_sharded(
+            lambda share: self._logprobs_of(share, self._reference_logprobs), items)
+        for turn, ref_row in zip(scored, references, strict=True):
+            token_kl = [old - ref for old, ref in zip(turn.action_logprobs, ref_row, strict=True)]
+            turn.info["token_kl"], turn.info["kl"] = token_kl, sum(token_kl)
+        return np.fromiter((kl for turn in scored for kl in turn.info["token_kl"]), float)
+
+    @torch.no_grad()
+    def _logprobs_of(
+        self, items: list[tuple[Any, ...]], score: Callable[..., torch.Tensor],
+    ) -> list[list[float]]:
+        """Each item's action log-probs, in micro-batches, scored as at rollout (eval mode:
+        no dropout). Items are (prompt ids, action ids, …); ``score`` gets their columns
+        (prompts, actions, …) and returns [B, width] log-probs, actions right-aligned."""
         size = self.optim.micro_batch_size
         training = self.policy.model.training
-        self.policy.model.eval()  # as at rollout: no dropout in the reference's scores
+        self.policy.model.eval()
+        rows: list[list[float]] = []
         try:
-            for start in range(0, len(scored), size):
-                chunk = scored[start : start + size]
-                reference = self._reference_logprobs([t.prompt_ids for t in chunk],
-                                                     [t.action_ids for t in chunk],
-                                                     images[start : start + size])
-                width = reference.shape[1]
-                for row, turn in enumerate(chunk):
-                    ref_row = reference[row, width - len(turn.action_ids) :].tolist()
-                    token_kl = [old - ref for old, ref in
-                                zip(turn.action_logprobs, ref_row, strict=True)]
-                    turn.info["token_kl"], turn.info["kl"] = token_kl, sum(token_kl)
+            for start in range(0, len(items), size):
+                chunk = items[start : start + size]
+                logprobs = score(*(list(column) for column in zip(*chunk, strict=True)))
+                width = logprobs.shape[1]
+                rows += [logprobs[row, width - len(item[1]) :].tolist()
+                         for row, item in enumerate(chunk)]
         finally:
             self.policy.model.train(training)
-        return np.fromiter((kl for turn in scored for kl in turn.info["token_kl"]), float)
+        return rows
 
     # -- stage 3 --------------------------------------------------------------------------
 
@@ -308,28 +329,19 @@ class Trainer:
         metrics.update({key: value / steps for key, value in sums.items()})
         return metrics
 
-    @torch.no_grad()
     def _with_trainer_logprobs(self, samples: list[TurnSample]) -> list[TurnSample]:
         """The samples with π_old: the trainer's log-probs of their tokens before any step,
         scored as at rollout (eval mode, the rollout's temperature)."""
-        size = self.optim.micro_batch_size
-        training = self.policy.model.training
-        self.policy.model.eval()
-        scored: list[TurnSample] = []
-        try:
-            for start in range(0, len(samples), size):
-                chunk = samples[start : start + size]
-                logprobs = self.policy.score([s.prompt_ids for s in chunk],
-                                             [s.action_ids for s in chunk],
-                                             temperature=self.temperature,
-                                             images=[list(s.images) for s in chunk]).logprobs
-                width = logprobs.shape[1]
-                for row, sample in enumerate(chunk):
-                    own = logprobs[row, width - len(sample.action_ids) :].tolist()
-                    scored.append(dataclasses.replace(sample, trainer_logprobs=own))
-        finally:
-            self.policy.model.train(training)
-        return scored
+        def score(prompts: list[list[int]], actions: list[list[int]],
+                  images: list[list[str]]) -> torch.Tensor:
+            return self.policy.score(prompts, actions, temperature=self.temperature,
+                                     images=images).logprobs
+
+        items = [(s.prompt_ids, s.action_ids, list(s.images)) for s in samples]
+        logprobs = self.parallel.map_sharded(lambda share: self._logprobs_of(share, score),
+                                             items)
+        return [dataclasses.replace(sample, trainer_logprobs=own)
+                for sample, own in zip(samples, logprobs, strict=True)]
 
     def _fit_critic(self, shaped: list[Trajectory], batch: TurnBatch) -> dict[str, float]:
         from agentrl.algos.advantages.gae import gae_returns
@@ -343,27 +355,33 @@ class Trainer:
     def _optimizer_step(self, minibatch: list[TurnSample], progress: float) -> dict[str, float]:
         self.optimizer.zero_grad(set_to_none=True)
         aggregation = self.algorithm.loss_aggregation
-        normalizer = float(
+        # the whole minibatch's count, shared between ranks: the reduced loss is its mean
+        normalizer = self.parallel.loss_normalizer(float(
             sum(len(s.action_ids) for s in minibatch)
             if aggregation == "token-mean"
             else len(minibatch)
-        )
+        ))
         totals = {"loss/policy": 0.0, "loss/kl": 0.0, "loss/entropy_bonus": 0.0,
                   "train/clipfrac": 0.0, "train/approx_kl": 0.0, "train/entropy": 0.0}
         tokens = sum(len(s.action_ids) for s in minibatch)
-        for start in range(0, len(minibatch), self.optim.micro_batch_size):
-            micro = minibatch[start : start + self.optim.micro_batch_size]
-            for key, value in self._micro_step(micro, aggregation, normalizer, progress).items():
-                totals[key] = totals.get(key, 0.0) + value
-        grad_norm = torch.nn.utils.clip_grad_norm_(
-            list(self.policy.trainable_parameters()), self.optim.max_grad_norm
-        )
+        for micro, counts in self.parallel.micro_batches(minibatch, self.optim.micro_batch_size):
+            # a padding micro-batch (FSDP: equal forward passes on all ranks) adds zero loss
+            step = self._micro_step(micro, aggregation, normalizer if counts else math.inf,
+                                    progress)
+            for key, value in (step | {"micro_batches": 1.0}).items():
+                totals[key] = totals.get(key, 0.0) + (value if counts else 0.0)
+        parameters = list(self.policy.trainable_parameters())
+        self.parallel.reduce_gradients(parameters)
+        grad_norm = self.parallel.clip_grad_norm(parameters, self.optim.max_grad_norm)
+        totals = self.parallel.sum_metrics(totals)  # over ranks; each rank's loss was
+        for key in ("loss/policy", "loss/kl"):      # world_size × its share of the mean
+            totals[key] /= self.parallel.world_size
         self.optimizer.step()
         for key in ("train/clipfrac", "train/approx_kl", "train/entropy", "train/tis_weight",
                     "train/tis_clipfrac"):
             if key in totals:
                 totals[key] /= tokens
-        micro_batches = -(-len(minibatch) // self.optim.micro_batch_size)
+        micro_batches = totals.pop("micro_batches")
         for key in [k for k in totals if k.startswith("entropy/")]:
             totals[key] /= micro_batches  # the regulariser reports per-micro-batch means
         totals["train/grad_norm"] = float(grad_norm)
@@ -457,7 +475,8 @@ class Trainer:
     def state_dict(self) -> dict[str, Any]:
         """What a checkpoint keeps: optimizer, shaping state, entropy / critic state and an
         anchored KL reference."""
-        state: dict[str, Any] = {"optimizer": self.optimizer.state_dict()}
+        state: dict[str, Any] = {
+            "optimizer": self.parallel.optimizer_state_dict(self.policy.model, self.optimizer)}
         for key, value in self.context.state.items():
             if hasattr(value, "state_dict"):
                 state[f"context/{key}"] = value.state_dict()
@@ -467,19 +486,20 @@ class Trainer:
         if self.reference_adapter is not None:
             state["reference_adapter"] = self.reference_adapter
         elif self.reference is not None and self.reference_anchored:
-            state["reference"] = self.reference.state_dict()
+            state["reference"] = self.parallel.full_state_dict(self.reference)
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what `state_dict` saved."""
-        self.optimizer.load_state_dict(state["optimizer"])
+        self.parallel.load_optimizer_state_dict(self.policy.model, self.optimizer,
+                                                state["optimizer"])
         for key, part in (("entropy", self.entropy), ("critic", self.critic)):
             if part is not None and key in state:
                 part.load_state_dict(state[key])
         if self.uses_reference and "reference_adapter" in state:
             self.reference_adapter, self.reference_anchored = state["reference_adapter"], True
         if self.reference is not None and "reference" in state:
-            self.reference.load_state_dict(state["reference"])
+            self.parallel.load_full_state_dict(self.reference, state["reference"])
             self.reference_anchored = True
         self.context.restored = {
             k.removeprefix("context/"): v for k, v in state.items() if k.startswith("context/")

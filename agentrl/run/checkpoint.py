@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from peft import PeftModel, set_peft_model_state_dict
+from peft import PeftModel
 from safetensors.torch import load_file
 
 from agentrl.algos.trainer import Trainer
@@ -40,10 +40,15 @@ def save_checkpoint(run_dir: Path, policy: HFPolicy, trainer: Trainer, iteration
     root = run_dir / "checkpoints"
     target = root / f"iter-{iteration:06d}"
     partial = root / f".partial-{iteration:06d}"
+    parallel = trainer.parallel  # over several ranks: full state gathered, rank 0 writes
+    model_state = parallel.full_state_dict(policy.model)
+    trainer_state = trainer.state_dict()
+    if not parallel.is_main:
+        return target
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    policy.model.save_pretrained(partial / "model")
-    torch.save({"iteration": iteration, "trainer": trainer.state_dict(), "rng": _rng_state()},
+    policy.model.save_pretrained(partial / "model", state_dict=model_state)
+    torch.save({"iteration": iteration, "trainer": trainer_state, "rng": _rng_state()},
                partial / "trainer.pt")
     shutil.rmtree(target, ignore_errors=True)
     os.replace(partial, target)
@@ -67,10 +72,11 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
 def load_checkpoint(path: Path, policy: HFPolicy, trainer: Trainer) -> int:
     """Restore weights, trainer state and RNGs; return the completed iteration count."""
     model_dir = path / "model"
+    parallel = trainer.parallel
     if isinstance(policy.model, PeftModel):  # only the adapter was saved
-        set_peft_model_state_dict(policy.model, load_file(model_dir / "adapter_model.safetensors"))
+        parallel.load_adapter(policy.model, load_file(model_dir / "adapter_model.safetensors"))
     else:
-        policy.model.load_state_dict(load_file(model_dir / "model.safetensors"), strict=False)
+        parallel.load_full_state_dict(policy.model, load_file(model_dir / "model.safetensors"))
     state = torch.load(path / "trainer.pt", weights_only=False)
     trainer.load_state_dict(state["trainer"])
     _restore_rng(state["rng"])
