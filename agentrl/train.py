@@ -24,6 +24,7 @@ from agentrl.eval.report import write_report
 from agentrl.policy.backends import make_sampler
 from agentrl.policy.base import Policy, Sampler
 from agentrl.policy.hf import HFPolicy
+from agentrl.policy.threads import adapt_threads
 from agentrl.preflight import check_recipe, env_factory
 from agentrl.recipe import Recipe, load_recipe
 from agentrl.rollout.runner import RolloutRunner
@@ -34,10 +35,9 @@ from agentrl.warm_start import warm_start
 
 
 def load_policy(recipe: Recipe) -> HFPolicy:
-    """The recipe's trained policy, loaded as ``recipe.policy`` says (sets torch's CPU threads
-    if given). What samples its rollouts is `load_sampler`'s."""
-    if recipe.policy.cpu_threads:
-        torch.set_num_threads(recipe.policy.cpu_threads)
+    """The recipe's trained policy, loaded as ``recipe.policy`` says (sets torch's CPU threads:
+    `agentrl.policy.threads`). What samples its rollouts is `load_sampler`'s."""
+    adapt_threads(recipe.policy.cpu_threads)
     return HFPolicy.from_name(
         recipe.policy.model, device=recipe.policy.device, dtype=recipe.policy.dtype,
         lora=recipe.policy.lora, max_batch_size=recipe.policy.max_batch_size,
@@ -96,6 +96,7 @@ def train(source: str | Path | dict[str, Any] | Recipe, overrides: list[str] = (
     try:
         for iteration in range(start, recipe.trainer.iterations):
             started = time.monotonic()
+            adapt_threads(recipe.policy.cpu_threads)  # the cores free now
             trajectories = runner.run(
                 batch_tasks(tasks, recipe.trainer.tasks_per_iteration, recipe.seed, iteration),
                 seed=recipe.seed * 1_000_003 + iteration * 10_007,
@@ -105,6 +106,7 @@ def train(source: str | Path | dict[str, Any] | Recipe, overrides: list[str] = (
             sampler.release_memory()  # vLLM sleep mode: the GPU is the trainer's now
             metrics = rollout_metrics(trajectories)
             progress = (iteration + 1) / max(1, recipe.trainer.iterations)
+            adapt_threads(recipe.policy.cpu_threads)
             metrics |= trainer.update(trajectories, iteration=iteration, progress=progress)
             updated = time.monotonic()
             sampler.sync_weights(policy.model)

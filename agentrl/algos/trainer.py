@@ -44,6 +44,7 @@ from agentrl.algos.rollout_correction import (
 from agentrl.algos.samples import TurnSample, advantage_matrix, right_aligned, turn_samples
 from agentrl.core.types import Trajectory
 from agentrl.policy.hf import HFPolicy
+from agentrl.policy.memory import enable_activation_checkpointing, release_free_memory
 
 
 class AlgorithmOptions(BaseModel):
@@ -115,6 +116,12 @@ class OptimOptions(BaseModel):
     ppo_epochs: int = Field(default=1, ge=1, description="Passes over each batch.")
     minibatch_size: int = Field(default=32, ge=1, description="Turns per optimizer step.")
     micro_batch_size: int = Field(default=4, ge=1, description="Turns per forward pass.")
+    activation_checkpointing: bool = Field(
+        default=True,
+        description="Recompute each layer's activations in the backward pass instead of "
+        "keeping them (`agentrl.policy.memory`): same log-probs and gradients, a fraction of "
+        "the memory (the main job: 7.7 -> under 2.5 GB), one extra forward pass of time.",
+    )
 
 
 class Trainer:
@@ -137,6 +144,8 @@ class Trainer:
         self.optimizer = torch.optim.AdamW(
             list(policy.trainable_parameters()), lr=optim.lr, weight_decay=optim.weight_decay
         )
+        if optim.activation_checkpointing:
+            enable_activation_checkpointing(policy.model)
         self.entropy = make_entropy_regularizer(algorithm.entropy, **algorithm.entropy_options)
         # REINFORCE++ puts the KL to the reference in the reward: the trainer scores it
         self.kl_in_reward = "kl" in requirements(algorithm.advantage,
@@ -265,6 +274,7 @@ class Trainer:
         """One training step on a batch; returns the step's metrics."""
         self.context.iteration, self.context.progress = iteration, progress
         self.policy.prefix_store.clear()  # rollout caches go stale with the first step
+        release_free_memory()  # the rollout's freed buffers go back before the update's peak
         shaped, batch, advantages = self._credit(trajectories)
         samples = turn_samples(shaped, advantages)
         metrics: dict[str, float] = {"train/turns": float(len(samples))}

@@ -162,6 +162,7 @@ class HFPolicy:
             attention_mask=mask,
             position_ids=positions_from_mask(mask),
             logits_to_keep=width + 1,
+            use_cache=False,  # nothing reuses it; and checkpointed training refuses one
         ).logits[:, :-1].float() / temperature
         log_probs = F.log_softmax(logits, dim=-1)
         targets = ids[:, -width:]
