@@ -31,6 +31,9 @@ RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "textworld-grpo.yaml"
 
 def child(mode: str, overrides: list[str]) -> None:
     """Run the slice in this process with the ``mode`` thread settings; print its times."""
+    wait_policy = os.environ.get("OMP_WAIT_POLICY", "default")  # what OpenMP starts with
+    if mode == "after":
+        wait_policy = "PASSIVE"  # `import agentrl` sets it before torch loads
     if mode == "before":
         import torch  # first: OpenMP starts with its default wait policy
 
@@ -63,7 +66,7 @@ def child(mode: str, overrides: list[str]) -> None:
     finally:
         runner.close()
     print(json.dumps({"rollout_s": rolled - started, "update_s": updated - rolled,
-                      "threads": threads, "wait_policy": os.environ.get("OMP_WAIT_POLICY"),
+                      "threads": threads, "wait_policy": wait_policy,
                       "tokens": sum(len(u.action_ids) for t in trajectories for u in t.turns)}))
 
 

@@ -27,8 +27,8 @@ def test_usable_cores_follow_the_affinity_and_free_cores_stay_within_them() -> N
     assert usable_cores() == len(os.sched_getaffinity(0))
     assert 1 <= free_cores() <= usable_cores()
     assert other_runnable() >= 0
-    code = ("import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
-            "from agentrl.policy.threads import usable_cores, free_cores; "
+    code = ("import os; from agentrl.policy.threads import usable_cores, free_cores; "
+            "os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
             "print(usable_cores(), free_cores())")
     assert _python(code) == "1 1"
 
@@ -39,8 +39,8 @@ def test_a_busy_competitor_takes_a_core_away() -> None:
     spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"],
                                preexec_fn=lambda: os.sched_setaffinity(0, {core}))
     try:
-        code = (f"import os, time; time.sleep(1); os.sched_setaffinity(0, {{{core}}}); "
-                "from agentrl.policy.threads import other_runnable, free_cores; "
+        code = ("import os, time; from agentrl.policy.threads import other_runnable, free_cores; "
+                f"os.sched_setaffinity(0, {{{core}}}); time.sleep(0.5); "
                 "print(other_runnable() >= 1, free_cores())")
         assert _python(code) == "True 1"
     finally:
