@@ -1,6 +1,12 @@
 """agentrl: train LLM agents with reinforcement learning on multi-turn tasks."""
 
-from agentrl.core import (
+import os
+
+# OpenMP threads sleep while they wait instead of spinning: set before anything loads
+# torch's OpenMP runtime (why: `agentrl.policy.threads`).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from agentrl.core import (  # noqa: E402
     Env,
     EnvSpec,
     Observation,

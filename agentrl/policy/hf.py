@@ -227,6 +227,7 @@ class HFPolicy:
             attention_mask=mask,
             logits_to_keep=width + 1,
             **self._position_inputs(ids, mask, images),
+            use_cache=False,  # nothing reuses it; and checkpointed training refuses one
         ).logits[:, :-1].float() / temperature
         log_probs = F.log_softmax(logits, dim=-1)
         targets = ids[:, -width:]
