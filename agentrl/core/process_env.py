@@ -11,13 +11,13 @@ import pickle
 import sys
 import threading
 import types
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from typing import Any
 
 from agentrl.core.env import Env, EnvError
-from agentrl.core.types import Observation, StepResult, Task
+from agentrl.core.remote_env import RemoteEnv, run_env_call
 
 
 def _serve(factory: Callable[[], Env], conn: Connection) -> None:
@@ -32,13 +32,7 @@ def _serve(factory: Callable[[], Env], conn: Connection) -> None:
             method, args, kwargs = conn.recv()
         except EOFError:  # the parent closed its end or exited: nothing more to do
             return
-        try:
-            result = getattr(env, method)(*args, **kwargs)
-            if method == "tasks":
-                result = list(result)
-            conn.send(("ok", result))
-        except Exception as error:  # noqa: BLE001 - shipped back to the caller
-            conn.send(("error", f"{type(error).__name__}: {error}"))
+        conn.send(run_env_call(env, method, args, kwargs))
         if method == "close":
             return
 
@@ -48,6 +42,7 @@ def _serve(factory: Callable[[], Env], conn: Connection) -> None:
 # The families with native engines are preloaded (a missing optional one is skipped).
 FORKSERVER_PRELOAD = [
     "agentrl.core.process_env",
+    "agentrl.core.remote_env",
     "agentrl.core.registry",
     "agentrl.environments.textworld.env",
     "agentrl.environments.textworld.preload",
@@ -91,7 +86,7 @@ def _main_hidden(factory: Callable[[], Env]) -> Iterator[None]:
             sys.modules["__main__"] = main
 
 
-class ProcessEnv(Env):
+class ProcessEnv(RemoteEnv):
     """An `Env` proxy whose real env lives in a child process.
 
     ``factory`` must be picklable (e.g. ``functools.partial(agentrl.make, "textworld")``).
@@ -102,9 +97,7 @@ class ProcessEnv(Env):
 
     def __init__(self, factory: Callable[[], Env], *, timeout_s: float | None = None,
                  startup_timeout_s: float = 600.0) -> None:
-        self._factory = factory
-        self._timeout_s = timeout_s
-        self._startup_timeout_s = startup_timeout_s
+        super().__init__(factory, timeout_s=timeout_s, startup_timeout_s=startup_timeout_s)
         self._process: Any = None
         self._conn: Connection | None = None
         self.spec = self._call("__getattribute__", "spec")
@@ -152,18 +145,6 @@ class ProcessEnv(Env):
         if status == "error":
             raise EnvError(f"env {method}() failed in its process: {result}")
         return result
-
-    def reset(self, task: Task | None = None, *, seed: int | None = None) -> Observation:
-        """`Env.reset` in the env's process (started first if it is not running)."""
-        return self._call("reset", task, seed=seed)
-
-    def step(self, action: str) -> StepResult:
-        """`Env.step` in the env's process; `EnvError` if it fails, dies or times out."""
-        return self._call("step", action)
-
-    def tasks(self, split: str) -> Sequence[Task]:
-        """`Env.tasks` in the env's process, as a list."""
-        return self._call("tasks", split)
 
     def close(self) -> None:
         """Close the env in its process, then end the process (killed if it does not exit)."""

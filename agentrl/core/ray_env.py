@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 from agentrl.core.env import Env, EnvError
-from agentrl.core.types import Observation, StepResult, Task
+from agentrl.core.remote_env import RemoteEnv, run_env_call
 
 _CONNECT_LOCK = threading.Lock()
 _STARTED_HERE = False  # True when `connect_ray` started the local Ray instance itself
@@ -78,11 +78,7 @@ class _EnvHost:
     def call(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, Any]:
         """Run ``env.<method>``; an env error comes back as ("error", text), not raised, so
         that exceptions which do not pickle still reach the caller."""
-        try:
-            result = getattr(self.env, method)(*args, **kwargs)
-        except Exception as error:  # noqa: BLE001 - shipped back to the caller
-            return "error", f"{type(error).__name__}: {error}"
-        return "ok", list(result) if method == "tasks" else result
+        return run_env_call(self.env, method, args, kwargs)
 
 
 @cache
@@ -93,7 +89,7 @@ def _remote_host() -> Any:
     return ray.remote(_EnvHost)
 
 
-class RayEnv(Env):
+class RayEnv(RemoteEnv):
     """An `Env` proxy whose real env lives in a Ray actor.
 
     ``factory`` must be picklable and importable where the actor runs (e.g.
@@ -108,9 +104,7 @@ class RayEnv(Env):
     def __init__(self, factory: Callable[[], Env], *, timeout_s: float | None = None,
                  startup_timeout_s: float = 600.0, actor_options: dict[str, Any] | None = None,
                  address: str | None = None) -> None:
-        self._factory = factory
-        self._timeout_s = timeout_s
-        self._startup_timeout_s = startup_timeout_s
+        super().__init__(factory, timeout_s=timeout_s, startup_timeout_s=startup_timeout_s)
         self._actor_options = dict(actor_options or {})
         self._address = address
         self._actor: Any = None
@@ -166,18 +160,6 @@ class RayEnv(Env):
         if status == "error":
             raise EnvError(f"env {method}() failed in its actor: {result}")
         return result
-
-    def reset(self, task: Task | None = None, *, seed: int | None = None) -> Observation:
-        """`Env.reset` in the env's actor (started first if there is none)."""
-        return self._call("reset", task, seed=seed)
-
-    def step(self, action: str) -> StepResult:
-        """`Env.step` in the env's actor; `EnvError` if it fails, dies or times out."""
-        return self._call("step", action)
-
-    def tasks(self, split: str) -> Sequence[Task]:
-        """`Env.tasks` in the env's actor, as a list."""
-        return self._call("tasks", split)
 
     def close(self) -> None:
         """Close the env in its actor (a few seconds at most), then kill the actor."""
