@@ -92,7 +92,10 @@ def test_two_ranks_make_the_update_of_one_rank(strategy: str, tmp_path: Path,
         start = HFPolicy.from_name("tiny:llama").model.state_dict()
         moved = 0
         for key, value in want_state.items():
-            torch.testing.assert_close(state[key], value, atol=2e-6, rtol=1e-5,
+            # 1 % of one Adam step (lr 1e-3): on gradients near Adam's eps the step amplifies
+            # the float differences of summing in another order (seen: 3.5e-6 on 1 element);
+            # a wrong reduction shows in grad_norm / loss below, which Adam's step hides
+            torch.testing.assert_close(state[key], value, atol=1e-5, rtol=1e-5,
                                        msg=lambda m, k=key, c=case: f"{c} {k}: {m}")
             moved += key in start and not value.equal(start[key])
         assert moved or "lora" in case, f"{case}: the update changed nothing"

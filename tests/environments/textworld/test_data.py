@@ -44,6 +44,7 @@ def test_games_dir_tasks_follow_the_hash_split(games_dir):
     assert heldout.metadata == {
         "game_file": str(games_dir / "more" / "kappa.z8"),
         "difficulty": "custom",
+        "category": "custom",  # what `agentrl eval` tables group by
     }
     assert "apple" in heldout.instruction
 
