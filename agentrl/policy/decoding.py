@@ -103,10 +103,9 @@ def decode(
         cache, logits, mask, next_position = _prefill_reusing(model, unique, plan, pad_id, device)
     else:
         cache, logits, mask, next_position = _prefill(model, unique, shared, pad_id, device)
-    if len(unique) < len(prompts):
-        rows = rows.to(device)
-        cache.batch_select_indices(rows)
-        logits, mask, next_position = logits[rows], mask[rows], next_position[rows]
+    logits, mask, next_position = _expand_rows(
+        rows, len(unique), cache, logits, mask, next_position
+    )
     sampled, logprobs, mask, ended_at = sample_tokens(
         model, cache, logits, mask, next_position, sampling,
         pad_id=pad_id, eos_ids=eos_ids, generator=generator,
@@ -150,15 +149,32 @@ def decode_with_images(
         logits_to_keep=1, **inputs,
     ).logits[:, -1]
     next_position = next_positions(inputs["position_ids"])
-    if len(unique) < len(prompts):
-        rows = rows.to(device)
-        cache.batch_select_indices(rows)
-        logits, mask, next_position = logits[rows], mask[rows], next_position[rows]
+    logits, mask, next_position = _expand_rows(
+        rows, len(unique), cache, logits, mask, next_position
+    )
     sampled, logprobs, _, _ = sample_tokens(
         model, cache, logits, mask, next_position, sampling,
         pad_id=pad_id, eos_ids=eos_ids, generator=generator,
     )
     return sampled.cpu(), logprobs.cpu()
+
+
+def _expand_rows(
+    rows: torch.Tensor,
+    distinct: int,
+    cache: DynamicCache,
+    logits: torch.Tensor,
+    mask: torch.Tensor,
+    next_position: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Copy each distinct prompt's prefill (cache rows, last logits, mask, next position)
+    to every prompt row that repeats it (``rows`` from `distinct_rows`); the cache in
+    place, the rest returned. Nothing to do when every prompt is distinct."""
+    if distinct == len(rows):
+        return logits, mask, next_position
+    rows = rows.to(logits.device)
+    cache.batch_select_indices(rows)
+    return logits[rows], mask[rows], next_position[rows]
 
 
 def distinct_rows(prompts: Sequence[Sequence[object]]) -> tuple[torch.Tensor, list[tuple]]:
