@@ -107,8 +107,22 @@ class KillingPolicy(RightPolicy):
         self.calls += 1
         if self.calls == 2:
             assert self.runner is not None
-            ray.kill(self.runner._envs[0].actor)
+            kill_and_wait(self.runner._envs[0].actor)
         return super().generate(batch, sampling, tools=tools)
+
+
+def kill_and_wait(actor: Any, wait_s: float = 20.0) -> None:
+    """`ray.kill` the actor and return once a call to it fails: the kill is asynchronous, and
+    on a slow machine the next step() could otherwise still reach the live process."""
+    ray.kill(actor)
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        try:
+            ray.get(actor.__ray_call__.remote(lambda host: None), timeout=wait_s)
+        except ray.exceptions.RayError:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"the actor was still answering {wait_s:.0f} s after ray.kill")
 
 
 def test_a_killed_actor_errors_only_its_episode_and_the_next_episode_gets_a_fresh_one() -> None:
