@@ -1,5 +1,5 @@
 """`python -m agentrl` runs the command line."""
 
-from agentrl.cli import app
+from agentrl.cli import main
 
-app(prog_name="agentrl")
+main()

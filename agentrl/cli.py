@@ -197,5 +197,9 @@ app.command("credit-report")(credit_report_command)
 
 
 def main() -> None:  # pragma: no cover - console entry
-    """Console entry point of the ``agentrl`` command."""
+    """Console entry point of the ``agentrl`` command: on tcmalloc where the machine has it
+    (`agentrl.allocator`), then the commands."""
+    from agentrl.allocator import run_under_tcmalloc
+
+    run_under_tcmalloc()
     app(prog_name="agentrl")

@@ -12,6 +12,8 @@ figure is this process's, as ``/usr/bin/time`` reports the trainer's.
     python benchmarks/memory.py --trajectories runs/X/rollouts.jsonl   # the update only
 
 ``--set optim.activation_checkpointing=false`` shows the memory without checkpointing.
+Like the ``agentrl`` command it runs on tcmalloc where the machine has it
+(`agentrl.allocator`); ``AGENTRL_ALLOCATOR=system`` measures glibc's malloc.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 
 import agentrl.train as loop
 from agentrl.algos.trainer import Trainer
+from agentrl.allocator import run_under_tcmalloc, tcmalloc_loaded
 from agentrl.core.types import Trajectory
 from agentrl.preflight import check_recipe, env_factory
 from agentrl.recipe import load_recipe
@@ -63,6 +66,8 @@ def main() -> None:
                         help="Update on these saved episodes (JSONL) instead of rolling out; "
                         "no warm start, no rollout.")
     args = parser.parse_args()
+    run_under_tcmalloc()  # as the agentrl command does
+    print("allocator:", "tcmalloc" if tcmalloc_loaded() else "system (glibc)")
     if args.trajectories:
         args.warm_start_steps = 0
     recipe = load_recipe(args.recipe, [f"warm_start.steps={args.warm_start_steps}",

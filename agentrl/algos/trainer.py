@@ -47,9 +47,10 @@ from agentrl.algos.rollout_correction import (
     weight_metrics,
 )
 from agentrl.algos.samples import TurnSample, advantage_matrix, right_aligned, turn_samples
+from agentrl.allocator import release_free_memory
 from agentrl.core.types import Trajectory
 from agentrl.policy.hf import HFPolicy
-from agentrl.policy.memory import enable_activation_checkpointing, release_free_memory
+from agentrl.policy.memory import enable_activation_checkpointing
 from agentrl.policy.multimodal import trajectory_prompt_images
 from agentrl.run.distributed import SingleProcess
 

@@ -9,17 +9,12 @@ checkpointing keeps only each layer's input and recomputes the rest in the backw
 the same arithmetic in the same order (log-probs and gradients equal bit for bit), one
 extra forward pass of time.
 
-The second source is the C allocator: glibc keeps freed blocks mapped (per thread arena),
-so the peak of one stage stays resident through the next. `release_free_memory` hands
-them back between stages.
+The second source is the C allocator: glibc keeps freed blocks resident and fragmented
+between one stage's peak and the next (`agentrl.allocator`: tcmalloc under the
+``agentrl`` command, and `agentrl.allocator.release_free_memory` between stages).
 """
 
 from __future__ import annotations
-
-import ctypes
-import ctypes.util
-import gc
-from functools import cache
 
 from transformers import PreTrainedModel
 
@@ -36,22 +31,3 @@ def enable_activation_checkpointing(model: PreTrainedModel) -> bool:
     except (ValueError, AttributeError):
         return False
     return True
-
-
-@cache
-def _libc() -> ctypes.CDLL | None:
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name) if name else None
-    except OSError:
-        return None
-    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
-
-
-def release_free_memory() -> None:
-    """Collect garbage and return the C heap's free pages to the OS (glibc ``malloc_trim``;
-    a no-op elsewhere), so one stage's transient peak does not stay resident."""
-    gc.collect()
-    libc = _libc()
-    if libc is not None:
-        libc.malloc_trim(0)

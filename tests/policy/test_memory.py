@@ -7,7 +7,8 @@ import torch
 from agentrl.algos.trainer import AlgorithmOptions, OptimOptions, Trainer
 from agentrl.core.types import Observation, Task, Trajectory, Turn
 from agentrl.policy.hf import HFPolicy, LoraOptions
-from agentrl.policy.memory import enable_activation_checkpointing, release_free_memory
+from agentrl.allocator import release_free_memory
+from agentrl.policy.memory import enable_activation_checkpointing
 
 PROMPTS = [list(range(5, 105)), list(range(7, 57)), list(range(300, 380))]
 ACTIONS = [[11, 12, 13, 14], [21, 22], [31, 32, 33]]
