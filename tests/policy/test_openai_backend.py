@@ -141,16 +141,17 @@ def test_dead_endpoint_errors_each_episode_with_a_clear_message(tmp_path: Path) 
                             "failed after 2 attempt(s): APIConnectionError") for e in errors)
 
 
-class _FlakyChat(BaseHTTPRequestHandler):
-    """Answers chat completions with 503 twice, then a reply; counts the requests."""
+class _ScriptedChat(BaseHTTPRequestHandler):
+    """A chat-completions endpoint that answers '<action>right</action>' unless
+    `failure` gives an HTTP status for the request body."""
 
-    requests = 0
+    def failure(self, request: str) -> int | None:
+        return None
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        self.rfile.read(int(self.headers["Content-Length"]))
-        type(self).requests += 1
-        if type(self).requests <= 2:
-            self.send_response(503)
+        status = self.failure(self.rfile.read(int(self.headers["Content-Length"])).decode())
+        if status is not None:
+            self.send_response(status)
             self.end_headers()
             return
         body = json.dumps({
@@ -166,6 +167,16 @@ class _FlakyChat(BaseHTTPRequestHandler):
 
     def log_message(self, *args: Any) -> None:
         pass
+
+
+class _FlakyChat(_ScriptedChat):
+    """Answers 503 twice, then a reply; counts the requests."""
+
+    requests = 0
+
+    def failure(self, request: str) -> int | None:
+        type(self).requests += 1
+        return 503 if type(self).requests <= 2 else None
 
 
 def test_failed_requests_are_retried_with_backoff() -> None:
@@ -191,31 +202,16 @@ def test_training_with_the_openai_backend_is_refused(tmp_path: Path) -> None:
         train(eval_recipe(tmp_path, "http://127.0.0.1:1/v1"))
 
 
-class _PickyChat(BaseHTTPRequestHandler):
+class _PickyChat(_ScriptedChat):
     """Refuses (400) conversations about 1-cell corridors; answers the others 'right'."""
 
     refused = 0
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        request = self.rfile.read(int(self.headers["Content-Length"])).decode()
+    def failure(self, request: str) -> int | None:
         if "Walk right 1 cells" in request:
             type(self).refused += 1
-            self.send_response(400)
-            self.end_headers()
-            return
-        body = json.dumps({
-            "id": "x", "object": "chat.completion", "created": 0, "model": SERVED,
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": "<action>right</action>"}}],
-        }).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+            return 400
+        return None
 
 
 def test_a_failed_call_errors_its_episode_only(tmp_path: Path) -> None:

@@ -5,30 +5,23 @@ rollout/trainer mismatch is ~0), and each screenshot is stored once beside the J
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-import yaml
 
 from agentrl.rollout.writer import read_trajectories
 from agentrl.train import train
 
-RECIPE = Path(__file__).resolve().parents[3] / "recipes" / "gui-grounding-grpo.yaml"
-
 
 @pytest.mark.slow
-def test_grounding_recipe_trains_a_vision_language_policy_on_rendered_screens(tmp_path):
-    pytest.importorskip("playwright.sync_api")
-    recipe = yaml.safe_load(RECIPE.read_text())
-    recipe["env"]["kwargs"].update(screens={"train": 2, "valid": 1, "heldout": 1},
-                                   max_pixels=200_704, cache_dir=str(tmp_path / "cache"))
-    recipe["policy"] = {"model": "tiny:qwen2-vl", "device": "cpu", "max_batch_size": 4}
-    recipe["rollout"].update(group_size=2, workers=2,
-                             sampling={"temperature": 0.9, "max_new_tokens": 12})
+def test_grounding_recipe_trains_a_vision_language_policy_on_rendered_screens(
+    shrunk_gui_recipe,
+):
+    recipe = shrunk_gui_recipe(
+        "gui-grounding-grpo.yaml", {"model": "tiny:qwen2-vl", "device": "cpu",
+                                    "max_batch_size": 4},
+        {"train": 2, "valid": 1, "heldout": 1}, max_pixels=200_704)
+    recipe["rollout"].update(workers=2, sampling={"temperature": 0.9, "max_new_tokens": 12})
     recipe["optim"].update(minibatch_size=4, micro_batch_size=2)
-    recipe["trainer"] = {"iterations": 1, "tasks_per_iteration": 2}
-    recipe["eval"]["num_tasks"] = 2
-    recipe["logging"] = {"run_dir": str(tmp_path), "tensorboard": False, "progress": False}
     run = train(recipe)
 
     trajectories = list(read_trajectories(run / "rollouts.jsonl"))
