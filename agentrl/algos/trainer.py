@@ -49,6 +49,7 @@ from agentrl.algos.rollout_correction import (
 from agentrl.algos.samples import TurnSample, advantage_matrix, right_aligned, turn_samples
 from agentrl.allocator import release_free_memory
 from agentrl.core.types import Trajectory
+from agentrl.policy.dropout import has_active_dropout
 from agentrl.policy.hf import HFPolicy
 from agentrl.policy.memory import enable_activation_checkpointing
 from agentrl.policy.multimodal import trajectory_prompt_images
@@ -104,9 +105,11 @@ class AlgorithmOptions(BaseModel):
     )
     measure_rollout_mismatch: bool = Field(
         default=True,
-        description="Score the sampled tokens with the trainer's model before the update "
-        "(one no-grad forward pass over the batch) and log train/rollout_logprob_diff_mean "
-        "/ _max. rollout_correction needs it.",
+        description="Log train/rollout_logprob_diff_mean / _max: the trainer's log-probs of "
+        "the sampled tokens before the update against the rollout's. Read from the first "
+        "optimizer step's forward pass (its minibatch's turns) where that pass gives them "
+        "(no rollout_correction, one process, no dropout), else one no-grad scoring pass "
+        "over the batch. rollout_correction needs it.",
     )
 
     @model_validator(mode="after")
@@ -318,10 +321,16 @@ class Trainer:
             metrics.update(self._fit_critic(shaped, batch))
         if not samples:
             return metrics
-        if self.algorithm.measure_rollout_mismatch:
+        # π_old's log-probs of the sampled tokens, before any step: a pass of their own when
+        # the decoupled loss needs them for every turn (or the first step's forward could
+        # differ from them), else read from the first optimizer step's forward pass
+        first_step: list[tuple[list[float], list[float]]] | None = None
+        if self.algorithm.measure_rollout_mismatch and self._mismatch_needs_own_pass():
             samples = self._with_trainer_logprobs(samples)
             metrics.update(mismatch_metrics([s.trainer_logprobs for s in samples],
                                             [s.old_logprobs for s in samples]))
+        elif self.algorithm.measure_rollout_mismatch:
+            first_step = []
         order = random.Random(self.seed + iteration)
         self.policy.model.train()
         sums: dict[str, float] = {}
@@ -331,8 +340,12 @@ class Trainer:
             order.shuffle(shuffled)
             for start in range(0, len(shuffled), self.optim.minibatch_size):
                 step_metrics = self._optimizer_step(
-                    shuffled[start : start + self.optim.minibatch_size], progress
+                    shuffled[start : start + self.optim.minibatch_size], progress,
+                    record=first_step if steps == 0 else None,
                 )
+                if first_step is not None and steps == 0:
+                    metrics.update(mismatch_metrics(*zip(*first_step, strict=True))
+                                   if first_step else {})
                 for key, value in step_metrics.items():
                     sums[key] = sums.get(key, 0.0) + value
                 steps += 1
@@ -340,6 +353,15 @@ class Trainer:
             self.entropy.end_iteration()
         metrics.update({key: value / steps for key, value in sums.items()})
         return metrics
+
+    def _mismatch_needs_own_pass(self) -> bool:
+        """Whether π_old's log-probs need a scoring pass before the update. Not when the
+        first optimizer step's forward pass gives them: the loss does not weight by them
+        (``rollout_correction: none``), one process holds the whole minibatch, and no dropout
+        makes the training forward differ from the rollout's eval-mode one. The mismatch is
+        then measured on the first minibatch (all turns when it holds the batch)."""
+        return (self.algorithm.rollout_correction != "none" or self.parallel.world_size > 1
+                or has_active_dropout(self.policy.model))
 
     def _with_trainer_logprobs(self, samples: list[TurnSample]) -> list[TurnSample]:
         """The samples with π_old: the trainer's log-probs of their tokens before any step,
@@ -364,7 +386,13 @@ class Trainer:
                            if k in options}
         return self.critic.fit(shaped, gae_returns(batch, **returns_options))
 
-    def _optimizer_step(self, minibatch: list[TurnSample], progress: float) -> dict[str, float]:
+    def _optimizer_step(
+        self, minibatch: list[TurnSample], progress: float, *,
+        record: list[tuple[list[float], list[float]]] | None = None,
+    ) -> dict[str, float]:
+        """One optimizer step on ``minibatch``, in micro-batches. ``record`` gets each
+        turn's (trainer log-probs, rollout log-probs) of its action tokens from the forward
+        pass, before the step."""
         self.optimizer.zero_grad(set_to_none=True)
         aggregation = self.algorithm.loss_aggregation
         # the whole minibatch's count, shared between ranks: the reduced loss is its mean
@@ -379,7 +407,7 @@ class Trainer:
         for micro, counts in self.parallel.micro_batches(minibatch, self.optim.micro_batch_size):
             # a padding micro-batch (FSDP: equal forward passes on all ranks) adds zero loss
             step = self._micro_step(micro, aggregation, normalizer if counts else math.inf,
-                                    progress)
+                                    progress, record=record if counts else None)
             for key, value in (step | {"micro_batches": 1.0}).items():
                 totals[key] = totals.get(key, 0.0) + (value if counts else 0.0)
         parameters = list(self.policy.trainable_parameters())
@@ -401,7 +429,7 @@ class Trainer:
 
     def _micro_step(
         self, micro: list[TurnSample], aggregation: LossAggregation, normalizer: float,
-        progress: float,
+        progress: float, *, record: list[tuple[list[float], list[float]]] | None = None,
     ) -> dict[str, float]:
         prompts = [s.prompt_ids for s in micro]
         actions = [s.action_ids for s in micro]
@@ -411,6 +439,10 @@ class Trainer:
                         if self.algorithm.kl_coef > 0 else None)
         scores = self.policy.score(prompts, actions, temperature=self.temperature, images=images)
         width, mask = scores.logprobs.shape[1], scores.mask
+        if record is not None:
+            detached = scores.logprobs.detach()
+            record += [(detached[row, width - len(s.action_ids) :].tolist(), s.old_logprobs)
+                       for row, s in enumerate(micro)]
         device = scores.logprobs.device
         rollout = right_aligned([s.old_logprobs for s in micro], width).to(device)
         correction, weights = self.algorithm.rollout_correction, None
