@@ -10,7 +10,8 @@ Pearson r of each row with the MC advantage (all turns, and mixed-outcome groups
 ``--warm-updates N`` first trains the toy envs' policy N GRPO updates (folders ``*-warm``), a
 frozen policy whose batches have more mixed-outcome groups than the uniform one's.
 
-    python benchmarks/credit_fidelity.py [--envs fork chain textworld] [--tasks 16] [--k 8]
+    python benchmarks/credit_fidelity.py [--envs fork chain textworld alfworld] [--tasks 16]
+        [--k 8] [--textworld-tasks 4] [--alfworld-tasks 6] [--alfworld-k 1] …
 """
 
 from __future__ import annotations
@@ -27,24 +28,40 @@ ENVS = {
     "textworld": {"id": "textworld", "kwargs": {
         "difficulty": "easy", "max_turns": 10,
         "tasks_per_split": {"train": 8, "valid": 2, "heldout": 8}}},
+    # ALFWorld generated from the shipped floor plans, the two task types the uniform policy
+    # solved at all in a probe (2/64 episodes at 50 turns; 0/64 over all six types). Each MC
+    # continuation replays its prefix and runs to the horizon at ~0.06 s per engine step, so
+    # the cost grows as episodes × max_turns² × K: the sizes below are what ~25 min allow.
+    "alfworld": {"id": "alfworld", "kwargs": {
+        "source": "generated", "max_turns": 20, "num_tasks": 8,
+        "task_types": ["pick_and_place_simple", "look_at_obj_in_light"]},
+        # one replay call per continuation (reset + prefix) in 64-episode chunks outlasts the
+        # 60 s default limit on this CPU; two stepping threads for two cores
+        "rollout": {"step_timeout_s": 1800, "workers": 2}},
 }
+# Default sizes per env (tasks, MC continuations K, group size); --tasks / --k /
+# --group-size set the toy envs', --<env>-tasks / --<env>-k / --<env>-group-size the others'.
+SIZES = {"textworld": (4, 4, 8), "alfworld": (6, 1, 4)}
 
 
 def recipe(env: dict, group_size: int) -> dict:
     """Markov prompts (current observation + admissible actions), sampled at temperature 1."""
-    return {"name": "credit-fidelity", "env": env,
+    return {"name": "credit-fidelity", "env": {"id": env["id"], "kwargs": env["kwargs"]},
             "rollout": {"group_size": group_size, "sampling": {"temperature": 1.0},
-                        "prompt": {"history": "last_k", "k": 0, "max_actions_shown": 30}}}
+                        "prompt": {"history": "last_k", "k": 0, "max_actions_shown": 30},
+                        **env.get("rollout", {})}}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--envs", nargs="+", default=list(ENVS), choices=list(ENVS))
     parser.add_argument("--tasks", type=int, default=16, help="Tasks (toy envs).")
-    parser.add_argument("--textworld-tasks", type=int, default=4)
-    parser.add_argument("--group-size", type=int, default=8)
+    parser.add_argument("--group-size", type=int, default=8, help="Group size (toy envs).")
     parser.add_argument("--k", type=int, default=8, help="MC continuations (toy envs).")
-    parser.add_argument("--textworld-k", type=int, default=4)
+    for env, (tasks, k, group) in SIZES.items():
+        parser.add_argument(f"--{env}-tasks", type=int, default=tasks)
+        parser.add_argument(f"--{env}-k", type=int, default=k)
+        parser.add_argument(f"--{env}-group-size", type=int, default=group)
     parser.add_argument("--draws", type=int, default=500)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--warm-updates", type=int, default=0,
@@ -58,10 +75,13 @@ def main() -> None:
 
     headline: list[str] = []
     for name in args.envs:
-        tw = name == "textworld"
+        toy = name not in SIZES
+        tasks, k, group = ((args.tasks, args.k, args.group_size) if toy else
+                           (getattr(args, f"{name}_tasks"), getattr(args, f"{name}_k"),
+                            getattr(args, f"{name}_group_size")))
         policy, note = TabularPolicy(), "tabular softmax, uniform"
         started = time.monotonic()
-        if args.warm_updates and not tw:
+        if args.warm_updates and toy:
             setup = LearningSetup(env_id=ENVS[name]["id"], env_kwargs=ENVS[name]["kwargs"],
                                   updates=args.warm_updates, lr=args.warm_lr,
                                   dynamic_sampling=True, eval_tasks=1, eval_episodes=1)
@@ -69,10 +89,10 @@ def main() -> None:
             note = (f"tabular softmax after {args.warm_updates} GRPO updates at lr "
                     f"{args.warm_lr:g} from uniform, then frozen")
         options = CreditReportOptions(
-            tasks=args.textworld_tasks if tw else args.tasks, k=args.textworld_k if tw else args.k,
-            draws=args.draws, out=args.out / (name + ("-warm" if args.warm_updates and not tw
-                                                      else "")), policy_note=note)
-        path = credit_report(recipe(ENVS[name], args.group_size), [], options, policy=policy)
+            tasks=tasks, k=k, draws=args.draws,
+            out=args.out / (name + ("-warm" if args.warm_updates and toy else "")),
+            policy_note=note)
+        path = credit_report(recipe(ENVS[name], group), [], options, policy=policy)
         print(path.read_text(), flush=True)
         print(f"[{name}] {time.monotonic() - started:.0f} s", flush=True)
         data_path = path.with_suffix(".json")
