@@ -24,6 +24,9 @@ from typing import Any
 
 IMAGE_REPOSITORY = "agentrl-sandbox"
 SANDBOX_UID = 1000
+# pytest's site-packages in the image: not its host path, which may lie under /tmp (a venv
+# there), where the container's private /tmp would hide it
+IMAGE_SITE = "/opt/agentrl/site-packages"
 
 TOOLS = (
     "sh",
@@ -154,7 +157,7 @@ def image_config() -> list[str]:
     python_bin = str(Path(os.path.realpath(sys.executable)).parent)
     return [
         f"ENV PATH={python_bin}:/usr/local/bin:/usr/bin:/bin",
-        f"ENV PYTHONPATH={pytest_site() or ''}",
+        f"ENV PYTHONPATH={IMAGE_SITE if pytest_site() else ''}",
         "WORKDIR /workspace",
         "ENV HOME=/workspace",
         "ENV LANG=C.UTF-8",
@@ -203,13 +206,21 @@ def write_rootfs(path: Path, files: list[str]) -> None:
             f"{SANDBOX_UID}::/workspace:/bin/sh\n",
         )
         _add_text(tar, "etc/group", f"root:x:0:\nsandbox:x:{SANDBOX_UID}:\n")
-        # Store each file under its parent's real path (/lib -> usr/lib), content dereferenced.
-        names = {
-            os.path.join(os.path.realpath(os.path.dirname(f)), os.path.basename(f)): f
-            for f in files
-        }
+        # Store each file under its parent's real path (/lib -> usr/lib), content dereferenced;
+        # pytest's site-packages under IMAGE_SITE.
+        names = {_image_path(f, pytest_site()): f for f in files}
         for name in sorted(names):
             tar.add(names[name], arcname=name.lstrip("/"), recursive=False)
+
+
+def _image_path(host_file: str, site: str | None) -> str:
+    """Where ``host_file`` goes in the image: its parent's real path, or under IMAGE_SITE
+    when it lies in pytest's site-packages ``site``."""
+    real = os.path.join(os.path.realpath(os.path.dirname(host_file)),
+                        os.path.basename(host_file))
+    if site and real.startswith(site + os.sep):
+        return IMAGE_SITE + real[len(site):]
+    return real
 
 
 def ensure_image(client: Any) -> str:

@@ -37,3 +37,14 @@ def test_content_tag_is_stable_and_follows_the_files(tmp_path: Path) -> None:
     assert content_tag([str(a)]) == content_tag([str(a)])
     assert content_tag([str(a)]) != content_tag([str(a), str(b)])
     assert len(content_tag([str(a)])) == 16
+
+
+def test_pytest_site_goes_to_a_fixed_image_path_that_no_tmpfs_hides(tmp_path: Path) -> None:
+    from agentrl.sandbox.image import IMAGE_SITE, _image_path, image_config, pytest_site
+
+    site = str(tmp_path / "venv" / "lib" / "site-packages")  # a venv under /tmp
+    assert _image_path(f"{site}/pytest/__init__.py", site) == f"{IMAGE_SITE}/pytest/__init__.py"
+    assert _image_path("/usr/bin/env", site) == os.path.realpath("/usr/bin/env")
+    assert _image_path(f"{site}-other/x.py", site) == f"{site}-other/x.py"  # prefix, not parent
+    assert pytest_site() is not None
+    assert f"ENV PYTHONPATH={IMAGE_SITE}" in image_config()
