@@ -1,8 +1,9 @@
 """`agentrl credit-report`: every estimator's advantages against Monte-Carlo truth, on one
 batch collected as training collects it, with controls and diagnostics.
 
-1. Groups are rolled out by the recipe's (frozen) policy with the recipe's rollout options
-   (``RolloutRunner.run``, reset seeds ``seed + slot`` as in training).
+1. Groups are rolled out by the recipe's (frozen) policy — after the recipe's SFT warm
+   start when it has one, the policy RL would start from — with the recipe's rollout
+   options (``RolloutRunner.run``, reset seeds ``seed + slot`` as in training).
 2. Â^MC per turn (`agentrl.credit.montecarlo`): K continuations per distinct prefix.
 3. Each row (`agentrl.credit.methods`) is scored against Â^MC (`agentrl.credit.fidelity`),
    on all turns and on the turns of mixed-outcome groups, with bootstrap CIs over groups.
@@ -93,15 +94,24 @@ def credit_report(source: str | Path | Recipe | dict, overrides: list[str] = (),
                   options: CreditReportOptions | None = None, policy: object = None) -> Path:
     """Run the report (module docstring); ``policy`` replaces the recipe's (a `Policy`)."""
     from agentrl.preflight import check_recipe, env_factory
-    from agentrl.train import load_policy
+    from agentrl.train import load_policy, run_warm_start
 
     options = options or CreditReportOptions()
     recipe = resolve_recipe(source, list(overrides))
     check_rows(options.rows)
     env = check_recipe(recipe)
     tasks = list(env.tasks(options.split))[: options.tasks]
-    env.close()
-    policy = policy if policy is not None else load_policy(recipe)
+    warmed = ""
+    try:
+        if policy is None:
+            policy = load_policy(recipe)
+            if recipe.warm_start.steps:  # the policy RL would start from: after its SFT steps
+                options.out.mkdir(parents=True, exist_ok=True)
+                run_warm_start(recipe, policy, env, list(env.tasks(recipe.env.train_split)),
+                               options.out)
+                warmed = f" after {recipe.warm_start.steps} SFT warm-start steps"
+    finally:
+        env.close()
     runner = ContinuationRunner(env_factory(recipe, timeout_s=recipe.rollout.step_timeout_s),
                                 policy, recipe.rollout)
     options.out.mkdir(parents=True, exist_ok=True)
@@ -133,7 +143,8 @@ def credit_report(source: str | Path | Recipe | dict, overrides: list[str] = (),
                                seed=options.seed) for spec, values in estimates.items()}
     info = diagnostics(trajectories) | {
         "env": recipe.env.id, "env_kwargs": recipe.env.kwargs,
-        "model": type(policy).__name__ if options.policy_note else recipe.policy.model,
+        "model": (type(policy).__name__ if options.policy_note
+                  else recipe.policy.model + warmed),
         "policy_note": options.policy_note, "tasks": len(tasks),
         "group_size": recipe.rollout.group_size, "k": options.k, "split": options.split,
         "rollout_s": rolled - started, "mc_s": finished - rolled,

@@ -144,3 +144,19 @@ def test_the_command_takes_an_env_id_and_writes_the_report(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert "| gigpo |" in (tmp_path / "credit_report.md").read_text()
     assert "TabularPolicy" in result.output
+
+
+def test_the_recipe_model_is_warm_started_before_the_report(tmp_path) -> None:
+    recipe = {"name": "x", "env": {"id": "toy/corridor", "kwargs": {"max_turns": 3}},
+              "policy": {"model": "tiny:llama"},
+              "rollout": {"group_size": 2, "lenient_parsing": True,
+                          "sampling": {"max_new_tokens": 4},
+                          "prompt": {"history": "last_k", "k": 0}},
+              "warm_start": {"steps": 2, "batch_size": 2},
+              "logging": {"tensorboard": False}}
+    options = CreditReportOptions(tasks=1, k=1, draws=10, rows=["grpo"], out=tmp_path,
+                                  progress=False)
+    text = credit_report(recipe_from(recipe, tmp_path), [], options).read_text()
+    assert "Policy (frozen): tiny:llama after 2 SFT warm-start steps." in text
+    steps = (tmp_path / "warm_start" / "metrics.jsonl").read_text().splitlines()
+    assert len(steps) == 2  # the SFT steps ran (and logged) before the rollout
