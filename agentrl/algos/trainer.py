@@ -325,12 +325,13 @@ class Trainer:
         # the decoupled loss needs them for every turn (or the first step's forward could
         # differ from them), else read from the first optimizer step's forward pass
         first_step: list[tuple[list[float], list[float]]] | None = None
-        if self.algorithm.measure_rollout_mismatch and self._mismatch_needs_own_pass():
-            samples = self._with_trainer_logprobs(samples)
-            metrics.update(mismatch_metrics([s.trainer_logprobs for s in samples],
-                                            [s.old_logprobs for s in samples]))
-        elif self.algorithm.measure_rollout_mismatch:
-            first_step = []
+        if self.algorithm.measure_rollout_mismatch:
+            if self._mismatch_needs_own_pass():
+                samples = self._with_trainer_logprobs(samples)
+                metrics.update(mismatch_metrics([s.trainer_logprobs for s in samples],
+                                                [s.old_logprobs for s in samples]))
+            else:
+                first_step = []
         order = random.Random(self.seed + iteration)
         self.policy.model.train()
         sums: dict[str, float] = {}
@@ -343,12 +344,11 @@ class Trainer:
                     shuffled[start : start + self.optim.minibatch_size], progress,
                     record=first_step if steps == 0 else None,
                 )
-                if first_step is not None and steps == 0:
-                    metrics.update(mismatch_metrics(*zip(*first_step, strict=True))
-                                   if first_step else {})
                 for key, value in step_metrics.items():
                     sums[key] = sums.get(key, 0.0) + value
                 steps += 1
+        if first_step:  # filled by the first optimizer step's forward pass
+            metrics.update(mismatch_metrics(*zip(*first_step, strict=True)))
         if self.entropy is not None and hasattr(self.entropy, "end_iteration"):
             self.entropy.end_iteration()
         metrics.update({key: value / steps for key, value in sums.items()})

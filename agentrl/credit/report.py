@@ -101,12 +101,12 @@ def credit_report(source: str | Path | Recipe | dict, overrides: list[str] = (),
     check_rows(options.rows)
     env = check_recipe(recipe)
     tasks = list(env.tasks(options.split))[: options.tasks]
+    options.out.mkdir(parents=True, exist_ok=True)
     warmed = ""
     try:
         if policy is None:
             policy = load_policy(recipe)
             if recipe.warm_start.steps:  # the policy RL would start from: after its SFT steps
-                options.out.mkdir(parents=True, exist_ok=True)
                 run_warm_start(recipe, policy, env, list(env.tasks(recipe.env.train_split)),
                                options.out)
                 warmed = f" after {recipe.warm_start.steps} SFT warm-start steps"
@@ -114,7 +114,6 @@ def credit_report(source: str | Path | Recipe | dict, overrides: list[str] = (),
         env.close()
     runner = ContinuationRunner(env_factory(recipe, timeout_s=recipe.rollout.step_timeout_s),
                                 policy, recipe.rollout)
-    options.out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     try:
         trajectories = runner.run(tasks, seed=options.seed, group_prefix="credit/",
