@@ -9,9 +9,12 @@ episodes on this shared 2-core CPU, too slow for K continuations per prefix. Hea
 Pearson r of each row with the MC advantage (all turns, and mixed-outcome groups).
 ``--warm-updates N`` first trains the toy envs' policy N GRPO updates (folders ``*-warm``), a
 frozen policy whose batches have more mixed-outcome groups than the uniform one's.
+``--imitate B`` first clones the env's expert on the report's tasks in closed form
+(`TabularPolicy.imitate`: +B on the expert's action in each demonstrated state; folders
+``*-imitated``): a policy that succeeds where the uniform one never does (ALFWorld).
 
     python benchmarks/credit_fidelity.py [--envs fork chain textworld alfworld] [--tasks 16]
-        [--k 8] [--textworld-tasks 4] [--alfworld-tasks 6] [--alfworld-k 1] …
+        [--k 8] [--textworld-tasks 4] [--alfworld-tasks 6] [--alfworld-k 1] [--imitate B] …
 """
 
 from __future__ import annotations
@@ -52,6 +55,23 @@ def recipe(env: dict, group_size: int) -> dict:
                         **env.get("rollout", {})}}
 
 
+def imitate_expert(policy, spec: dict, tasks: int, bonus: float) -> int:
+    """`TabularPolicy.imitate` on the expert's demonstrations of the first ``tasks`` train
+    tasks, with the prompts the report's runner will build; returns the turns imitated."""
+    from agentrl.preflight import check_recipe
+    from agentrl.recipe import load_recipe
+    from agentrl.warm_start import demonstration_examples
+
+    loaded = load_recipe(spec)
+    env = check_recipe(loaded)
+    try:
+        examples = [example for task in list(env.tasks("train"))[:tasks]
+                    for example in demonstration_examples(env, task, loaded.rollout.prompt)]
+    finally:
+        env.close()
+    return policy.imitate(examples, bonus)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--envs", nargs="+", default=list(ENVS), choices=list(ENVS))
@@ -64,10 +84,14 @@ def main() -> None:
         parser.add_argument(f"--{env}-group-size", type=int, default=group)
     parser.add_argument("--draws", type=int, default=500)
     parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--warm-updates", type=int, default=0,
+    start = parser.add_mutually_exclusive_group()
+    start.add_argument("--warm-updates", type=int, default=0,
                         help="Train the toy envs' tabular policy this many GRPO updates "
                         "first (a policy with more mixed groups), then freeze it.")
     parser.add_argument("--warm-lr", type=float, default=5.0)
+    start.add_argument("--imitate", type=float, default=0.0, metavar="B",
+                        help="Clone the expert's demonstrations on the report's tasks first: "
+                        "logit +B on the expert's action in each demonstrated state.")
     args = parser.parse_args()
     from agentrl.credit.learning import LearningSetup, train_tabular
     from agentrl.credit.report import CreditReportOptions, credit_report
@@ -79,8 +103,13 @@ def main() -> None:
         tasks, k, group = ((args.tasks, args.k, args.group_size) if toy else
                            (getattr(args, f"{name}_tasks"), getattr(args, f"{name}_k"),
                             getattr(args, f"{name}_group_size")))
-        policy, note = TabularPolicy(), "tabular softmax, uniform"
+        policy, note, suffix = TabularPolicy(), "tabular softmax, uniform", ""
         started = time.monotonic()
+        if args.imitate:
+            turns = imitate_expert(policy, recipe(ENVS[name], group), tasks, args.imitate)
+            note = (f"tabular softmax from uniform, +{args.imitate:g} on the expert's action "
+                    f"in the {turns} demonstrated states of these tasks, then frozen")
+            suffix = "-imitated"
         if args.warm_updates and toy:
             setup = LearningSetup(env_id=ENVS[name]["id"], env_kwargs=ENVS[name]["kwargs"],
                                   updates=args.warm_updates, lr=args.warm_lr,
@@ -88,10 +117,9 @@ def main() -> None:
             train_tabular(setup, "grpo", seed=1_000, policy=policy)
             note = (f"tabular softmax after {args.warm_updates} GRPO updates at lr "
                     f"{args.warm_lr:g} from uniform, then frozen")
-        options = CreditReportOptions(
-            tasks=tasks, k=k, draws=args.draws,
-            out=args.out / (name + ("-warm" if args.warm_updates and toy else "")),
-            policy_note=note)
+            suffix = "-warm"
+        options = CreditReportOptions(tasks=tasks, k=k, draws=args.draws,
+                                      out=args.out / (name + suffix), policy_note=note)
         path = credit_report(recipe(ENVS[name], group), [], options, policy=policy)
         print(path.read_text(), flush=True)
         print(f"[{name}] {time.monotonic() - started:.0f} s", flush=True)

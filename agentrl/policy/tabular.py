@@ -13,14 +13,26 @@ step. It never sees the reward or the env's internals.
 
 from __future__ import annotations
 
+import math
 import random
-from typing import Any
+import re
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 import torch
 
 from agentrl.policy.base import Generation, Messages, SamplingParams, TokenScores
 
 ADMISSIBLE = "Admissible actions: "
+REPLY = re.compile(r"(?:<action>)?(?P<action>.*?)(?:</action>)?", re.DOTALL)
+
+
+class Demonstrated(Protocol):
+    """An expert turn (`agentrl.warm_start.SFTExample`): the prompt as the runner builds it
+    and the reply that names the expert's action."""
+
+    messages: Messages
+    target: str
 
 
 def admissible_actions(messages: Messages) -> list[str]:
@@ -49,6 +61,28 @@ class TabularPolicy:
             start = [self.init.get(a, 0.0) for a in actions]
             self.theta.append(torch.tensor(start, dtype=torch.float64, requires_grad=True))
         return self._ids[text]
+
+    def imitate(self, examples: Iterable[Demonstrated], bonus: float) -> int:
+        """Behaviour cloning in closed form: θ[prompt][a*] += ``bonus`` for each expert turn
+        (prompt, a*), e.g. from `agentrl.warm_start.demonstration_examples`. From uniform, a
+        demonstrated state with n listed actions then has π(a*) = e^b / (e^b + n − 1);
+        other states keep their logits. Returns the number of turns imitated; a turn whose
+        action the prompt does not list raises (the prompt would hide it from the policy)."""
+        if not math.isfinite(bonus):
+            raise ValueError(f"imitation bonus must be finite, got {bonus}")
+        count = 0
+        for example in examples:
+            prompt = self._prompt_id(example.messages)
+            action = REPLY.fullmatch(example.target.strip())["action"].strip()
+            actions = self.prompts[prompt][1]
+            if action not in actions:
+                raise ValueError(f"imitate: the expert's action {action!r} is not among the "
+                                 f"{len(actions)} admissible actions the prompt lists "
+                                 "(raise rollout.prompt.max_actions_shown)")
+            with torch.no_grad():
+                self.theta[prompt][actions.index(action)] += bonus
+            count += 1
+        return count
 
     def probabilities(self, prompt_id: int, temperature: float = 1.0) -> torch.Tensor:
         """π(· | prompt) at ``temperature`` (detached)."""
