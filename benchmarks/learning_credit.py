@@ -41,7 +41,8 @@ def fmt(summary: dict) -> str:
 
 
 def table(env: str, results: dict, args: argparse.Namespace, minutes: dict) -> str:
-    """Markdown: per method the means and the paired differences to GRPO."""
+    """Markdown: per method the means and the paired differences to GRPO; then each method
+    with a placebo (``gigpo`` and ``gigpo-placebo``) against it, paired by seed."""
     from agentrl.credit.learning import paired_summary
 
     lines = [f"### {env}", "",
@@ -63,6 +64,14 @@ def table(env: str, results: dict, args: argparse.Namespace, minutes: dict) -> s
             d_auc = fmt(paired_summary([r.auc - base[r.seed].auc for r in paired]))
         lines.append(f"| {method} | {n} | {held:.3f} | {auc:.3f} | {median}; "
                      f"{len(reached)}/{n} | {d_held} | {d_auc} | {minutes[method]:.2f} |")
+    for method, runs in results.items():  # the decisive control: the same method, no states
+        if (placebo := results.get(f"{method}-placebo")) is not None:
+            twin = {r.seed: r for r in placebo}
+            paired = [r for r in runs if r.seed in twin]
+            d_held = fmt(paired_summary([r.heldout - twin[r.seed].heldout for r in paired]))
+            d_auc = fmt(paired_summary([r.auc - twin[r.seed].auc for r in paired]))
+            lines += ["", f"{method} − {method}-placebo, paired by seed: Δ held-out {d_held}, "
+                      f"Δ AUC {d_auc}."]
     return "\n".join(lines) + "\n"
 
 
