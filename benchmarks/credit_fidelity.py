@@ -23,6 +23,10 @@ import argparse
 import json
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agentrl.policy.tabular import TabularPolicy
 
 RESULTS = Path(__file__).resolve().parent / "results" / "credit-fidelity"
 ENVS = {
@@ -55,7 +59,7 @@ def recipe(env: dict, group_size: int) -> dict:
                         **env.get("rollout", {})}}
 
 
-def imitate_expert(policy, spec: dict, tasks: int, bonus: float) -> int:
+def imitate_expert(policy: TabularPolicy, spec: dict, tasks: int, bonus: float) -> int:
     """`TabularPolicy.imitate` on the expert's demonstrations of the first ``tasks`` train
     tasks, with the prompts the report's runner will build; returns the turns imitated."""
     from agentrl.preflight import check_recipe
@@ -108,7 +112,7 @@ def main() -> None:
         if args.imitate:
             turns = imitate_expert(policy, recipe(ENVS[name], group), tasks, args.imitate)
             note = (f"tabular softmax from uniform, +{args.imitate:g} on the expert's action "
-                    f"in the {turns} demonstrated states of these tasks, then frozen")
+                    f"in the {turns} demonstrated turns of these tasks, then frozen")
             suffix = "-imitated"
         if args.warm_updates and toy:
             setup = LearningSetup(env_id=ENVS[name]["id"], env_kwargs=ENVS[name]["kwargs"],
