@@ -9,7 +9,8 @@ batch collected as training collects it, with controls and diagnostics.
    on all turns and on the turns of mixed-outcome groups, with bootstrap CIs over groups.
 4. Diagnostics: the step-group (anchor) size histogram, the fraction of turns in
    non-singleton step groups, the fraction of mixed groups.
-Writes ``credit_report.md``, ``credit_report.png`` and ``credit_report.json`` to the output
+Writes ``credit_report.md``, ``credit_report.png``, ``credit_report.json`` and
+``credit_turns.jsonl`` (every scored turn with Â^MC and each row's estimate) to the output
 folder and returns the markdown path.
 """
 
@@ -151,7 +152,27 @@ def credit_report(source: str | Path | Recipe | dict, overrides: list[str] = (),
                 for spec, v in estimates.items()},
     }
     write_outputs(options.out, rows, info, estimates, truth, mixed)
+    write_turns(options.out / "credit_turns.jsonl", trajectories, truth, estimates)
     return options.out / "credit_report.md"
+
+
+def write_turns(path: Path, trajectories: list[Trajectory], truth: np.ndarray,
+                estimates: dict[str, np.ndarray]) -> None:
+    """One JSON line per scored turn, in `flat`'s order: its group, episode, turn index,
+    state key, action, the episode's success, Â^MC and every row's estimate — the raw data
+    behind the table, for analyses it does not make."""
+    with path.open("w") as handle:
+        i = 0
+        for episode, trajectory in enumerate(trajectories):
+            if trajectory.errored:
+                continue
+            for index, turn in enumerate(trajectory.turns):
+                record = {"group": trajectory.group_id, "episode": episode, "turn": index,
+                          "state_key": turn.state_key, "action": turn.action,
+                          "success": bool(trajectory.success), "mc": float(truth[i]),
+                          "estimates": {spec: float(v[i]) for spec, v in estimates.items()}}
+                handle.write(json.dumps(record) + "\n")
+                i += 1
 
 
 COLUMNS = ("pearson", "spearman", "sign", "projection")

@@ -117,6 +117,16 @@ def test_credit_report_on_the_fork_writes_table_plot_and_json(tmp_path) -> None:
     # scale-free: GRPO at GiGPO's RMS correlates exactly as GRPO does
     assert data["rows"]["grpo@gigpo-rms"]["pearson"][0] == pytest.approx(
         data["rows"]["grpo"]["pearson"][0])
+    turns = [json.loads(line) for line in (tmp_path / "credit_turns.jsonl").open()]
+    assert len(turns) == data["info"]["turns"]
+    mc = np.array([t["mc"] for t in turns])
+    grpo = np.array([t["estimates"]["grpo"] for t in turns])
+    assert data["rows"]["grpo"]["pearson"][0] == pytest.approx(np.corrcoef(grpo, mc)[0, 1])
+    first = turns[0]
+    assert first["turn"] == 0 and first["action"] and first["state_key"]
+    # GRPO gives every turn of an episode the same advantage
+    same_episode = [t["estimates"]["grpo"] for t in turns if t["episode"] == first["episode"]]
+    assert same_episode == pytest.approx([same_episode[0]] * len(same_episode))
 
 
 def test_tabular_policy_reads_the_listed_actions_and_scores_them() -> None:
