@@ -43,11 +43,13 @@ class WarmStartOptions(BaseModel):
 
 @dataclass
 class SFTExample:
-    """One expert turn: the prompt as the runner would build it and the reply to learn."""
+    """One expert turn: the prompt as the runner would build it, the reply to learn and the
+    action that reply names."""
 
     messages: Messages
     tools: list[dict[str, Any]] | None
     target: str  # the reply after any forced response prefix
+    action: str
 
 
 def expert_reply(action: str, action_format: str) -> str:
@@ -75,7 +77,7 @@ def demonstration_examples(
         messages = build_messages(task, env.spec, history, observation, prompt)
         reply = expert_reply(action, env.spec.action_format)
         target = reply.removeprefix(prompt.response_prefix)
-        examples.append(SFTExample(messages, observation.tools, target))
+        examples.append(SFTExample(messages, observation.tools, target, action))
         result = env.step(action)
         history.append(Turn(observation=observation, action=action,
                             response=prompt.response_prefix + target, reward=result.reward,

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from agentrl.credit.fidelity import pearson
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -26,7 +28,7 @@ def main() -> None:
     headline = [f"mc_zero_fraction: {zero.mean():.3f}"]
     for row in args.rows:
         estimate = np.array([t["estimates"][row] for t in turns])
-        r = np.corrcoef(estimate[~zero], mc[~zero])[0, 1]
+        r = pearson(estimate[~zero], mc[~zero])
         on_zero = np.abs(estimate[zero]).mean()
         print(f"{row}: mean |estimate| on MC-0 turns {on_zero:.2f}, on "
               f"the others {np.abs(estimate[~zero]).mean():.2f}; pearson on MC != 0 turns "

@@ -40,36 +40,36 @@ def fmt(summary: dict) -> str:
             f"({summary['wins']}/{summary['losses']}, p={summary['p_sign']:.2f})")
 
 
+def paired_cells(runs: list, baseline: list) -> tuple[str, str]:
+    """Δ held-out and Δ AUC of ``runs`` against ``baseline``, paired by seed (`fmt` cells)."""
+    from agentrl.credit.learning import paired_summary
+
+    twin = {r.seed: r for r in baseline}
+    paired = [r for r in runs if r.seed in twin]
+    return (fmt(paired_summary([r.heldout - twin[r.seed].heldout for r in paired])),
+            fmt(paired_summary([r.auc - twin[r.seed].auc for r in paired])))
+
+
 def table(env: str, results: dict, args: argparse.Namespace, minutes: dict) -> str:
     """Markdown: per method the means and the paired differences to GRPO; then each method
     with a placebo (``gigpo`` and ``gigpo-placebo``) against it, paired by seed."""
-    from agentrl.credit.learning import paired_summary
-
     lines = [f"### {env}", "",
              "| method | seeds | held-out success | AUC | updates to "
              f"{args.threshold:g} (median; reached) | Δ held-out vs GRPO | Δ AUC vs GRPO "
              "| min/run |", "|---|---|---|---|---|---|---|---|"]
-    base = {r.seed: r for r in results["grpo"]}
     for method, runs in results.items():
         n = len(runs)
         held = sum(r.heldout for r in runs) / n
         auc = sum(r.auc for r in runs) / n
         reached = sorted(u for r in runs if (u := r.updates_to(args.threshold)) is not None)
         median = reached[len(reached) // 2] if reached else "-"
-        if method == "grpo":
-            d_held = d_auc = "–"
-        else:
-            paired = [r for r in runs if r.seed in base]
-            d_held = fmt(paired_summary([r.heldout - base[r.seed].heldout for r in paired]))
-            d_auc = fmt(paired_summary([r.auc - base[r.seed].auc for r in paired]))
+        d_held, d_auc = (("–", "–") if method == "grpo"
+                         else paired_cells(runs, results["grpo"]))
         lines.append(f"| {method} | {n} | {held:.3f} | {auc:.3f} | {median}; "
                      f"{len(reached)}/{n} | {d_held} | {d_auc} | {minutes[method]:.2f} |")
     for method, runs in results.items():  # the decisive control: the same method, no states
         if (placebo := results.get(f"{method}-placebo")) is not None:
-            twin = {r.seed: r for r in placebo}
-            paired = [r for r in runs if r.seed in twin]
-            d_held = fmt(paired_summary([r.heldout - twin[r.seed].heldout for r in paired]))
-            d_auc = fmt(paired_summary([r.auc - twin[r.seed].auc for r in paired]))
+            d_held, d_auc = paired_cells(runs, placebo)
             lines += ["", f"{method} − {method}-placebo, paired by seed: Δ held-out {d_held}, "
                       f"Δ AUC {d_auc}."]
     return "\n".join(lines) + "\n"

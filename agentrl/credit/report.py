@@ -161,18 +161,16 @@ def write_turns(path: Path, trajectories: list[Trajectory], truth: np.ndarray,
     """One JSON line per scored turn, in `flat`'s order: its group, episode, turn index,
     state key, action, the episode's success, Â^MC and every row's estimate — the raw data
     behind the table, for analyses it does not make."""
+    scored = ((episode, trajectory, index, turn)
+              for episode, trajectory in enumerate(trajectories) if not trajectory.errored
+              for index, turn in enumerate(trajectory.turns))
     with path.open("w") as handle:
-        i = 0
-        for episode, trajectory in enumerate(trajectories):
-            if trajectory.errored:
-                continue
-            for index, turn in enumerate(trajectory.turns):
-                record = {"group": trajectory.group_id, "episode": episode, "turn": index,
-                          "state_key": turn.state_key, "action": turn.action,
-                          "success": bool(trajectory.success), "mc": float(truth[i]),
-                          "estimates": {spec: float(v[i]) for spec, v in estimates.items()}}
-                handle.write(json.dumps(record) + "\n")
-                i += 1
+        for i, (episode, trajectory, index, turn) in enumerate(scored):
+            record = {"group": trajectory.group_id, "episode": episode, "turn": index,
+                      "state_key": turn.state_key, "action": turn.action,
+                      "success": bool(trajectory.success), "mc": float(truth[i]),
+                      "estimates": {spec: float(v[i]) for spec, v in estimates.items()}}
+            handle.write(json.dumps(record) + "\n")
 
 
 COLUMNS = ("pearson", "spearman", "sign", "projection")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import random
-import re
 from collections.abc import Iterable
 from typing import Any, Protocol
 
@@ -24,15 +23,14 @@ import torch
 from agentrl.policy.base import Generation, Messages, SamplingParams, TokenScores
 
 ADMISSIBLE = "Admissible actions: "
-REPLY = re.compile(r"(?:<action>)?(?P<action>.*?)(?:</action>)?", re.DOTALL)
 
 
 class Demonstrated(Protocol):
     """An expert turn (`agentrl.warm_start.SFTExample`): the prompt as the runner builds it
-    and the reply that names the expert's action."""
+    and the expert's action."""
 
     messages: Messages
-    target: str
+    action: str
 
 
 def admissible_actions(messages: Messages) -> list[str]:
@@ -73,14 +71,13 @@ class TabularPolicy:
         count = 0
         for example in examples:
             prompt = self._prompt_id(example.messages)
-            action = REPLY.fullmatch(example.target.strip())["action"].strip()
             actions = self.prompts[prompt][1]
-            if action not in actions:
-                raise ValueError(f"imitate: the expert's action {action!r} is not among the "
-                                 f"{len(actions)} admissible actions the prompt lists "
+            if example.action not in actions:
+                raise ValueError(f"imitate: the expert's action {example.action!r} is not among "
+                                 f"the {len(actions)} admissible actions the prompt lists "
                                  "(raise rollout.prompt.max_actions_shown)")
             with torch.no_grad():
-                self.theta[prompt][actions.index(action)] += bonus
+                self.theta[prompt][actions.index(example.action)] += bonus
             count += 1
         return count
 

@@ -192,7 +192,8 @@ def test_an_image_the_processor_resizes_is_flagged(qwen2_vl: HFPolicy) -> None:
 
 
 def test_warm_start_learns_on_the_screenshots(qwen2_vl: HFPolicy) -> None:
-    examples = [SFTExample(user(WIDE), None, "(3, 4)"), SFTExample(user(SQUARE), None, "STOP")]
+    examples = [SFTExample(user(WIDE), None, "(3, 4)", "(3, 4)"),
+                SFTExample(user(SQUARE), None, "STOP", "STOP")]
     data = tokenize(qwen2_vl, examples)
     pad = qwen2_vl.vision.image_token_id
     assert [(prompt.count(pad), images) for prompt, _, images in data] == [(8, [WIDE]),

@@ -17,7 +17,7 @@ from agentrl.warm_start import demonstration_examples
 @dataclass
 class Turn:
     messages: list[dict[str, str]]
-    target: str
+    action: str
 
 
 def prompt(observation: str) -> list[dict[str, str]]:
@@ -26,19 +26,19 @@ def prompt(observation: str) -> list[dict[str, str]]:
 
 def test_imitation_adds_the_bonus_to_the_experts_action_only() -> None:
     policy = TabularPolicy()
-    assert policy.imitate([Turn(prompt("s1"), "<action>b</action>")], math.log(4.0)) == 1
+    assert policy.imitate([Turn(prompt("s1"), "b")], math.log(4.0)) == 1
     # θ = (0, ln 4, 0): π(b) = 4 / (1 + 4 + 1) = 2/3, the others 1/6 each
     assert policy.probabilities(0).tolist() == pytest.approx([1 / 6, 2 / 3, 1 / 6])
-    policy.imitate([Turn(prompt("s2"), "c")], 1.0)  # a bare action, as a tool reply would be
+    policy.imitate([Turn(prompt("s2"), "c")], 1.0)
     assert policy.probabilities(1).tolist() == pytest.approx(
         [1 / (2 + math.e), 1 / (2 + math.e), math.e / (2 + math.e)])
-    policy.imitate([Turn(prompt("s1"), "<action>b</action>")], math.log(4.0))  # again: ×4
+    policy.imitate([Turn(prompt("s1"), "b")], math.log(4.0))  # again: ×4
     assert policy.probabilities(0)[1].item() == pytest.approx(16 / 18)
 
 
 def test_an_action_the_prompt_does_not_list_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="'open door'.*max_actions_shown"):
-        TabularPolicy().imitate([Turn(prompt("s"), "<action>open door</action>")], 1.0)
+        TabularPolicy().imitate([Turn(prompt("s"), "open door")], 1.0)
     with pytest.raises(ValueError, match="finite"):
         TabularPolicy().imitate([], math.inf)
 
