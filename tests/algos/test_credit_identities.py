@@ -111,7 +111,7 @@ def test_salt_gradient_differs_from_grpo_when_prompts_carry_the_history(traj):
 def test_salt_trajectory_count_differs_when_a_trajectory_repeats_a_node(traj):
     batch = [traj("g", 1.0, keys=["s0", "s0"], actions=["look", "look"]),
              traj("g", 0.0, keys=["s0", "s1"], actions=["look", "x"])]
-    salt = get_advantage("salt")(batch, count="trajectory")
+    salt = get_advantage("salt")(batch, node="state_action", count="trajectory")
     grpo = get_advantage("grpo")(batch)
     # node (s0, look): trajectories 1, 2 once each: mean(Â) = 0 on all three occurrences
     assert salt[0] == pytest.approx([0.0, 0.0]) and salt[1][0] == pytest.approx(0.0)

@@ -1,15 +1,81 @@
-"""SALT: hand-computed node-averaged advantages on toy trajectory graphs."""
+"""SALT: hand-computed edge-averaged advantages on toy trajectory graphs.
+
+Source of the defaults: GRAFT (Yao et al.), Appendix A.3, on SALT (arXiv 2510.20022): GRPO
+trajectory advantages, identical transitions (s, a, s′) of the group merged, each step given
+the mean of the advantages its merged steps inherit. SALT's own method section was not
+readable (see the module docstring), so no SALT equation number is cited.
+"""
 
 import math
 
 import pytest
 
 from agentrl.algos import get_advantage
+from agentrl.core.types import Observation
 
 salt = get_advantage("salt")
 
 
-def test_shared_steps_average_the_advantages_of_trajectories_through_them(traj):
+def _finish(trajectory, key):
+    trajectory.final_observation = Observation(text=key, state_key=key)
+    return trajectory
+
+
+def test_default_merges_equal_transitions_and_averages_their_grpo_advantages(traj):
+    # GRAFT App. A.3: Â from GRPO (DeepSeekMath §4.1.2, population std); merged (s, a, s′).
+    batch = [
+        _finish(traj("g", 1.0, keys=["s0", "s1"], actions=["a", "b"]), "win"),
+        _finish(traj("g", 0.0, keys=["s0", "s1"], actions=["a", "c"]), "lose"),
+        _finish(traj("g", 0.0, keys=["s0", "s2"], actions=["a", "d"]), "lose"),
+    ]
+    mean = 1 / 3
+    std = math.sqrt(((1 - mean) ** 2 + 2 * mean**2) / 3)
+    a = [(1 - mean) / (std + 1e-6), (0 - mean) / (std + 1e-6), (0 - mean) / (std + 1e-6)]
+    # s0 -a-> s1 is taken by T0 and T1; s0 -a-> s2 by T2 alone; the last steps all differ.
+    shared = (a[0] + a[1]) / 2
+    advantages = salt(batch)
+    assert advantages[0] == pytest.approx([shared, a[0]], abs=1e-9)
+    assert advantages[1] == pytest.approx([shared, a[1]], abs=1e-9)
+    assert advantages[2] == pytest.approx([a[2], a[2]], abs=1e-9)
+    # agentrl's earlier default, (s, a) edges: (s0, a) is on all three → the group mean, 0
+    old = salt(batch, node="state_action", count="trajectory")
+    assert [row[0] for row in old] == pytest.approx([0.0, 0.0, 0.0], abs=1e-9)
+
+
+def test_one_action_that_led_to_different_states_is_two_transitions(traj, rows_close):
+    # a stochastic env: the same (s0, a) led to s1 in one episode and to s2 in the other
+    won = _finish(traj("g", 1.0, keys=["s0", "s1"], actions=["a", "b"]), "end")
+    lost = _finish(traj("g", 0.0, keys=["s0", "s2"], actions=["a", "b"]), "end")
+    # rloo (Ahmadian et al. 2024, eq. 7): Â = [1, −1]
+    rows_close(salt([won, lost], base="rloo"), [[1.0, 1.0], [-1.0, -1.0]])
+    rows_close(salt([won, lost], base="rloo", node="state_action"), [[0.0, 1.0], [0.0, -1.0]])
+
+
+def test_the_final_transition_merges_only_on_an_equal_final_state(traj, rows_close):
+    first = _finish(traj("g", 1.0, keys=["s0"], actions=["a"]), "s9")
+    second = _finish(traj("g", 0.0, keys=["s0"], actions=["a"]), "s9")
+    rows_close(salt([first, second], base="rloo"), [[0.0], [0.0]])
+    _finish(second, "s8")
+    rows_close(salt([first, second], base="rloo"), [[1.0], [-1.0]])
+
+
+def test_occurrence_count_weights_an_edge_by_its_steps(traj, rows_close):
+    # "averages their inherited advantages": every merged step counts (GRAFT App. A.3)
+    batch = [
+        traj("g", 1.0, keys=["s0", "s0"], actions=["a", "a"]),
+        traj("g", 0.0, keys=["s0"], actions=["a"]),
+    ]
+    # transitions: T0 s0-a->s0, s0-a->"" ; T1 s0-a->"" — the edge (s0, a, "") has steps
+    # T0[1] (Â = 1) and T1[0] (Â = −1): mean 0; T0[0] is alone: 1
+    rows_close(salt(batch, base="rloo"), [[1.0, 0.0], [0.0]])
+    # (s, a) edges: one edge, three steps: (1 + 1 − 1) / 3 by occurrence, (1 − 1) / 2 per trajectory
+    third = 1.0 / 3.0
+    rows_close(salt(batch, base="rloo", node="state_action"), [[third, third], [third]])
+    rows_close(salt(batch, base="rloo", node="state_action", count="trajectory"),
+               [[0.0, 0.0], [0.0]])
+
+
+def test_shared_steps_average_the_advantages_of_the_steps_on_them(traj):
     batch = [
         traj("g", 1.0, keys=["s0", "s1"], actions=["a", "b"]),
         traj("g", 0.0, keys=["s0", "s1", "s3"], actions=["a", "b", "e"]),
@@ -19,25 +85,11 @@ def test_shared_steps_average_the_advantages_of_trajectories_through_them(traj):
     a0 = 1.0 - (0.0 + 0.0) / 2  # 1.0
     a1 = 0.0 - (1.0 + 0.0) / 2  # -0.5
     a2 = 0.0 - (1.0 + 0.0) / 2  # -0.5
-    shared = (a0 + a1) / 2  # nodes (s0,a) and (s1,b) are on T0 and T1: 0.25
-    assert advantages[0] == pytest.approx([shared, shared])
-    assert advantages[1] == pytest.approx([shared, shared, a1])
+    shared = (a0 + a1) / 2  # s0 -a-> s1 is on T0 and T1: 0.25
+    # T0's last step s1 -b-> "" (no final observation) and T1's s1 -b-> s3 differ
+    assert advantages[0] == pytest.approx([shared, a0])
+    assert advantages[1] == pytest.approx([shared, a1, a1])
     assert advantages[2] == pytest.approx([a2])
-
-
-def test_grpo_base_step_shared_by_all_is_neutral(traj):
-    batch = [
-        traj("g", 1.0, keys=["s0", "s1"], actions=["a", "b"]),
-        traj("g", 0.0, keys=["s0", "s1"], actions=["a", "c"]),
-        traj("g", 0.0, keys=["s0", "s2"], actions=["a", "d"]),
-    ]
-    advantages = salt(batch)
-    mean = 1 / 3
-    std = math.sqrt(((1 - mean) ** 2 + 2 * mean**2) / 3)
-    a = [(1 - mean) / (std + 1e-6), (0 - mean) / (std + 1e-6), (0 - mean) / (std + 1e-6)]
-    assert advantages[0] == pytest.approx([0.0, a[0]], abs=1e-9)
-    assert advantages[1] == pytest.approx([0.0, a[1]], abs=1e-9)
-    assert advantages[2] == pytest.approx([0.0, a[2]], abs=1e-9)
 
 
 def test_prefix_nodes_do_not_merge_after_diverging_histories(traj, rows_close):
@@ -45,17 +97,9 @@ def test_prefix_nodes_do_not_merge_after_diverging_histories(traj, rows_close):
         traj("g", 1.0, keys=["s0", "s1"], actions=["a", "b"]),
         traj("g", 0.0, keys=["s0", "s1"], actions=["c", "b"]),
     ]
-    # rloo: Â = [1, -1]; state_action merges the second step (s1, b) → 0
+    # rloo: Â = [1, -1]; the second step s1 -b-> "" is one transition → 0
     rows_close(salt(batch, base="rloo"), [[1.0, 0.0], [-1.0, 0.0]])
     rows_close(salt(batch, base="rloo", node="prefix"), [[1.0, 1.0], [-1.0, -1.0]])
-
-
-def test_a_trajectory_counts_once_at_a_node_it_revisits(traj, rows_close):
-    batch = [
-        traj("g", 1.0, keys=["s0", "s0"], actions=["a", "a"]),
-        traj("g", 0.0, keys=["s0"], actions=["a"]),
-    ]
-    rows_close(salt(batch, base="rloo"), [[0.0, 0.0], [0.0]])
 
 
 def test_group_of_one_errored_and_several_groups(traj, rows_close):
@@ -67,41 +111,6 @@ def test_group_of_one_errored_and_several_groups(traj, rows_close):
     ]
     advantages = salt(batch, normalize_std=False)
     rows_close(advantages, [[0.0, 0.0], [0.5], [-0.5], [0.0]])
-
-
-def test_transition_nodes_split_one_action_that_led_to_different_states(traj, rows_close):
-    from agentrl.core.types import Observation
-
-    won = traj("g", 1.0, keys=["s0", "s1"], actions=["a", "b"])
-    lost = traj("g", 0.0, keys=["s0", "s2"], actions=["a", "b"])
-    won.final_observation = Observation(text="won", state_key="end")
-    lost.final_observation = Observation(text="lost", state_key="end")
-    # rloo: Â = [1, -1]. (s0, a) is one state-action edge (→ mean 0), but two transitions:
-    # s0 -a-> s1 and s0 -a-> s2. The last steps (s1, b, end) and (s2, b, end) differ anyway.
-    rows_close(salt([won, lost], base="rloo"), [[0.0, 1.0], [0.0, -1.0]])
-    rows_close(salt([won, lost], base="rloo", node="transition"), [[1.0, 1.0], [-1.0, -1.0]])
-
-
-def test_transition_nodes_merge_equal_transitions_including_the_final_one(traj, rows_close):
-    from agentrl.core.types import Observation
-
-    first = traj("g", 1.0, keys=["s0"], actions=["a"])
-    second = traj("g", 0.0, keys=["s0"], actions=["a"])
-    first.final_observation = Observation(text="x", state_key="s9")
-    second.final_observation = Observation(text="x", state_key="s9")
-    rows_close(salt([first, second], base="rloo", node="transition"), [[0.0], [0.0]])
-    second.final_observation = Observation(text="y", state_key="s8")
-    rows_close(salt([first, second], base="rloo", node="transition"), [[1.0], [-1.0]])
-
-
-def test_occurrence_count_weights_an_edge_by_its_steps(traj, rows_close):
-    batch = [
-        traj("g", 1.0, keys=["s0", "s0"], actions=["a", "a"]),
-        traj("g", 0.0, keys=["s0"], actions=["a"]),
-    ]
-    # rloo: Â = [1, -1]; the edge (s0, a) has three steps: (1 + 1 - 1) / 3
-    third = 1.0 / 3.0
-    rows_close(salt(batch, base="rloo", count="occurrence"), [[third, third], [third]])
 
 
 def test_unknown_node_and_count_are_named(traj):

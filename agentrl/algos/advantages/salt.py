@@ -1,33 +1,43 @@
 """SALT: step-level advantages from a trajectory graph built over each group.
 
 Li et al. 2025, "SALT: Step-level Advantage Assignment for Long-horizon Agents via
-Trajectory Graph" (arXiv 2510.20022; Findings of EACL 2026). From the paper's abstract:
-the G trajectories of one prompt are merged into a graph; step quality is derived from the
-outcome rewards alone; shared steps are treated as neutral and distinct (decisive) steps
-keep their signal; it refines the advantages of a group-based estimator (GRPO or RLOO)
-without changing rollout. The paper's method section (and so its equation numbers) could
-not be read here; the construction follows the account of SALT in Appendix A.3 of Yao et
-al., "Back to the Definition: Estimating Step-Level Advantages via Trajectory Graphs"
-(GRAFT): trajectory advantages from GRPO, identical transitions of different trajectories
-grouped, each action given the mean of the advantages its group's steps inherit.
-1. base trajectory advantages Â_i from GRPO (DeepSeekMath §4.1.2) or RLOO (Ahmadian et al.
-   2024, eq. 7) over the group;
-2. graph edges: identical steps of the group's trajectories are merged — identity is the
-   transition (state_key, action, next state_key) with ``node="transition"`` (GRAFT's
-   reading of the paper), (state_key, action) by default (the same edge whenever the env is
-   deterministic given its state key), or the whole (state_key, action) history up to and
-   including the step (``node="prefix"``, a tree: our variant, not from the paper);
-3. a step's advantage is the mean of Â_j over the trajectories j passing through its edge:
-   A_{i,t} = mean_{j ∈ traj(edge(i,t))} Â_j. ``count="trajectory"`` (default) counts a
-   trajectory once at an edge it takes twice; ``count="occurrence"`` counts every step.
-   The paper's choice here is unconfirmed.
-A step no other trajectory shares keeps Â_i; a step shared by all gets the group mean (0).
-No mixing weight with Â_i and no renormalisation: no account of the paper mentions one.
+Trajectory Graph" (arXiv 2510.20022v1; Findings of EACL 2026).
 
-Expected, not a bug: with Markov prompts (the steps merged into a node have identical
-prompts and actions, so identical ∇ log π) SALT's policy gradient equals GRPO's before
-clipping — over a node, Σ_occurrences mean_j(Â_j) ∇ log π = Σ_j Â_j ∇ log π (exact with
-``count="occurrence"``, and with ``"trajectory"`` when no trajectory repeats a node). SALT
+What was read. The paper's method section could not be read here: the reference corpus
+holds the arXiv HTML (https://arxiv.org/html/2510.20022v1) only up to its abstract, and no
+code of the authors' was found. The abstract says: the G trajectories of one prompt are
+merged into a graph; step quality is derived from the outcome rewards alone; SALT refines
+the advantages of a group-based estimator (GRPO or RLOO) without changing rollout. The
+construction below is the best-sourced reading: the account of SALT in Appendix A.3 of Yao
+et al., "Back to the Definition: Estimating Step-Level Advantages via Trajectory Graphs"
+(GRAFT), which "computes trajectory-level advantages via GRPO, then identifies identical
+transitions (s, a, s′) across trajectories into a group and averages their inherited
+advantages". The paper's own equation numbers are therefore not cited.
+
+Defaults (that reading):
+1. Â_i, the base trajectory advantage: GRPO, Â_i = (R_i − mean R) / (std R + ε) (DeepSeekMath
+   §4.1.2, population std); ``base="rloo"`` gives RLOO's (Ahmadian et al. 2024, eq. 7);
+2. the graph's edges are transitions e = (s_t, a_t, s_{t+1}) of the group's trajectories
+   (``node="transition"``; s is ``state_key``, the last step's s_{t+1} is the final
+   observation's key); equal transitions of different trajectories are one edge;
+3. every step on an edge gets the mean of the advantages its steps inherit,
+       A_{i,t} = (1 / |S(e)|) Σ_{(j,k) ∈ S(e)} Â_j,     S(e) = the steps (j, k) taking e
+   (``count="occurrence"``): a step no other step shares keeps Â_i, a step taken by every
+   trajectory of the group once gets the group mean (0 under GRPO).
+No mixing with Â_i and no renormalisation afterwards: no account of SALT mentions one.
+
+Options (agentrl's earlier behaviour and variants, none from the paper):
+- ``node="state_action"``: edge (s_t, a_t), the next state ignored (agentrl's earlier
+  default; the same as ``transition`` whenever the env is deterministic given its state key,
+  different on a stochastic env);
+- ``node="prefix"``: the whole (s, a) history up to and including the step (a tree);
+- ``count="trajectory"``: a trajectory taking an edge twice counts once in the mean
+  (agentrl's earlier default).
+
+Expected, not a bug: with Markov prompts (steps merged into an edge have identical prompts
+and actions, so identical ∇ log π) SALT's policy gradient equals GRPO's before clipping —
+over an edge, Σ_occurrences mean(Â) ∇ log π = Σ_occurrences Â_j ∇ log π (exact with
+``count="occurrence"``, and with ``"trajectory"`` when no trajectory repeats an edge). SALT
 can differ from GRPO only through clipping, or when prompts carry the history
 (``tests/algos/test_credit_identities.py``).
 """
@@ -80,10 +90,12 @@ def node_codes(batch: TurnBatch, node: str) -> np.ndarray:
 
 
 def next_state_codes(batch: TurnBatch) -> np.ndarray:
-    """Interned state_key reached by every turn: the next turn's, or the final observation's
-    ("" when the trajectory has none)."""
+    """Interned state_key reached by every turn, s_{t+1}: the next turn's, or the final
+    observation's ("" when the trajectory has none)."""
     reached: list[str] = []
     for trajectory in batch.trajectories:
+        if not trajectory.turns:
+            continue  # a trajectory with no turn has no transition
         keys = [turn.state_key for turn in trajectory.turns[1:]]
         final = trajectory.final_observation
         reached += [*keys, final.state_key if final is not None else ""]
@@ -95,20 +107,21 @@ def salt(
     trajectories: list[Trajectory] | TurnBatch,
     *,
     base: Literal["grpo", "rloo"] = "grpo",
-    node: Literal["state_action", "transition", "prefix"] = "state_action",
-    count: Literal["trajectory", "occurrence"] = "trajectory",
+    node: Literal["transition", "state_action", "prefix"] = "transition",
+    count: Literal["occurrence", "trajectory"] = "occurrence",
     normalize_std: bool = True,
     eps: float = 1e-6,
 ) -> list[list[float]]:
-    """A_{i,t} = mean of the base advantages Â_j of the trajectories through step (i, t)'s edge.
+    """A_{i,t} = (1/|S(e)|) Σ_{(j,k) ∈ S(e)} Â_j over the steps S(e) on step (i, t)'s edge e.
 
     ``base`` picks the trajectory-level estimator (``normalize_std`` and ``eps`` apply to
-    grpo); ``node`` the step identity; ``count`` whether a trajectory taking an edge twice
-    counts once or twice. Errored trajectories get 0 and are left out of the graph.
+    grpo); ``node`` the edge identity; ``count`` whether a trajectory taking an edge twice
+    counts twice (``occurrence``) or once (``trajectory``). Defaults: GRAFT's account of
+    SALT (module docstring). Errored trajectories get 0 and are left out of the graph.
     """
     check_choice("base", base, ("grpo", "rloo"))
-    check_choice("node", node, ("state_action", "transition", "prefix"))
-    check_choice("count", count, ("trajectory", "occurrence"))
+    check_choice("node", node, ("transition", "state_action", "prefix"))
+    check_choice("count", count, ("occurrence", "trajectory"))
     batch = TurnBatch.of(trajectories)
     a_hat = base_advantages(batch, base, normalize_std, eps)
     codes = node_codes(batch, node)
