@@ -1,26 +1,33 @@
 """IGPO turn rewards: the information gain about the ground-truth answer, turn by turn.
 
-Wang et al. 2025, "Information Gain-based Policy Optimization" (arXiv 2510.14967). With
-a = the ground-truth answer tokens and C_t the context after turn t,
+Wang et al. 2025, "Information Gain-based Policy Optimization" (arXiv 2510.14967v1, §3; its
+equations read in secondary renderings, the arXiv HTML in the reference corpus stopping
+after the introduction) and the authors' code ``GuoqingWang1/IGPO`` at commit bff163b
+(``scrl/llm_agent/generation.py``, ``verl/utils/reward_score/info_gain.py``). With
+a = (a_1 … a_L) the ground-truth answer tokens, q the question and o_{≤t} the interaction
+up to turn t:
 
-    p_t  = exp( (1/|a|) Σ_j log π(a_j | C_t, answer prefix, a_<j) )
-    IG_t = p_t − p_{t−1}            for every turn t < T (non-final turns),
-    r_T  = the outcome reward (F1 / exact match, ``trajectory.outcome_reward``).
+    π_θ(a | q, o_{≤t}) = exp( (1/L) Σ_{j=1..L} log π_θ(a_j | q, o_{≤t}, a_{<j}) )
+    r_t = IG(a | q, o_t) = π_θ(a | q, o_{≤t}) − π_θ(a | q, o_{≤t−1})     1 ≤ t < T
+    r_T = the outcome reward (F1 / exact match, ``trajectory.outcome_reward``).
 
-p_0 is measured before the first action. π is the current (rollout) policy, read under
-no_grad; ``temperature`` should match the rollout's.
+Here p_k = π_θ(a | context before turn k + 1), p_0 before the first action, so turn t
+(0-based, not the last) gets p_{t+1} − p_t — the code's ``cur_prob − gt_probs[i]`` at each
+step, written on the turn's last token. π is the rollout policy, read under no_grad
+(the code's ``compute_log_prob`` on the actor); ``temperature`` should match the rollout's.
 
-How C_t is built: the prompt the policy was given for turn t + 1, ``turns[t+1].prompt_ids``
-— the chat messages up to and including turn t's reply and the observation that followed,
-ending with the assistant generation prompt — then the ``answer_prefix`` tokens, then the
-answer. C_0 is ``turns[0].prompt_ids``. With full-history prompts this is exactly
-"turn t's prompt + its reply + the next observation rendered by the chat template"; with
-truncated or summarised histories it is the context the policy really had. A turn with no
-``prompt_ids`` is rendered from its ``prompt_messages``. The authors' code scores the
-answer after a longer pseudo-reply (``"\\nNow there's enough information to answer\\n
-</think>\\n<answer>\\n"``); set ``answer_prefix`` to that for their exact form.
+How the context is built: the prompt the policy was given for turn k + 1,
+``turns[k+1].prompt_ids`` — the chat messages up to and including turn k's reply and the
+observation that followed, ending with the assistant generation prompt — then the
+``answer_prefix`` tokens, then the answer. C_0 is ``turns[0].prompt_ids``. The code scores
+the answer as a pseudo-reply after the generation prompt; its text before the answer is
+``CODE_ANSWER_PREFIX`` (the default here). Set ``answer_prefix="<answer>"`` for an env whose
+replies have no ``<think>`` block (agentrl's demo recipes do: a deviation, named there).
+The code tokenises prefix, answer and suffix together and slices the answer's tokens; here
+the answer is tokenised alone (the same ids unless the tokenizer merges across the joint).
+A turn with no ``prompt_ids`` is rendered from its ``prompt_messages``.
 
-``turn.reward`` is replaced by IG_t (final turn: the outcome) and
+``turn.reward`` is replaced by r_t (final turn: the outcome) and
 ``turn.info["reward_components"]`` gains ``"info_gain"`` or ``"outcome"``. Pair with the
 ``igpo`` advantage estimator (``outcome="ignore"``: the outcome is already on the last turn).
 """
@@ -36,6 +43,9 @@ from agentrl.algos.context import ShapingContext
 from agentrl.algos.registry import register_shaping
 from agentrl.core.types import Trajectory, Turn
 from agentrl.policy.multimodal import trajectory_prompt_images
+
+CODE_ANSWER_PREFIX = "\nNow there's enough information to answer\n</think>\n<answer>\n"
+"""The text the authors' code puts between the generation prompt and the scored answer."""
 
 
 def information_gain(p: Sequence[float], outcome: float) -> list[float]:
@@ -127,11 +137,13 @@ def igpo(
     trajectories: list[Trajectory],
     *,
     context: ShapingContext,
-    answer_prefix: str = "<answer>",
+    answer_prefix: str = CODE_ANSWER_PREFIX,
     batch_size: int = 16,
     temperature: float = 1.0,
 ) -> list[Trajectory]:
-    """IGPO turn rewards (see the module docstring); returns deep copies.
+    """IGPO turn rewards r_t = p_{t+1} − p_t, r_T = outcome (module docstring); deep copies.
+
+    ``answer_prefix`` is the text scored before the answer (default: the authors' code's).
 
     Errored trajectories come back unchanged. Raises ``ValueError`` when a task has no
     ``ground_truth``.

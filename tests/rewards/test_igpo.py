@@ -1,4 +1,9 @@
-"""IGPO shaping: information-gain arithmetic by hand, answer probabilities on a tiny model."""
+"""IGPO shaping: information-gain arithmetic by hand, answer probabilities on a tiny model.
+
+Sources: arXiv 2510.14967v1 §3 (p = exp of the mean log-prob of the answer tokens;
+r_t = p_t − p_{t−1} for t < T, the outcome on T) and the authors' code GuoqingWang1/IGPO @
+bff163b (``scrl/llm_agent/generation.py``: the pseudo-reply prefix before the answer).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from agentrl.algos.context import ShapingContext
 from agentrl.algos.registry import SHAPINGS
 from agentrl.core.types import Observation, Task, Trajectory, Turn
 from agentrl.policy.hf import HFPolicy
-from agentrl.rewards.igpo import answer_probabilities, igpo, information_gain
+from agentrl.rewards.igpo import CODE_ANSWER_PREFIX, answer_probabilities, igpo, information_gain
 
 
 @pytest.fixture(scope="module")
@@ -83,14 +88,23 @@ def test_turn_rewards_are_information_gains_then_outcome(policy):
                 search_episode(policy, ["answer"], 0.0),
                 search_episode(policy, ["x"], 0.0, errored=True)]
     shaped = igpo(episodes, context=ShapingContext(policy=policy))
-    prefix = policy.tokenizer("<answer>", add_special_tokens=False)["input_ids"]
     answer = policy.tokenizer("Paris", add_special_tokens=False)["input_ids"]
-    p = answer_probabilities(policy, [turn.prompt_ids + prefix for turn in episodes[0].turns],
-                             [answer] * 3)
+
+    def probabilities(prefix_text):
+        prefix = policy.tokenizer(prefix_text, add_special_tokens=False)["input_ids"]
+        contexts = [turn.prompt_ids + prefix for turn in episodes[0].turns]
+        return answer_probabilities(policy, contexts, [answer] * 3)
+
+    p = probabilities(CODE_ANSWER_PREFIX)  # the default: the authors' pseudo-reply prefix
     rewards = [turn.reward for turn in shaped[0].turns]
     # a random tiny model gives p ≈ 1/vocab, so compare relatively, not to a loose abs
     assert p[0] != p[1] != p[2]
     assert rewards == pytest.approx([p[1] - p[0], p[2] - p[1], 1.0], rel=1e-4, abs=1e-12)
+    short = igpo(episodes, context=ShapingContext(policy=policy), answer_prefix="<answer>")
+    q = probabilities("<answer>")
+    assert [turn.reward for turn in short[0].turns] == pytest.approx(
+        [q[1] - q[0], q[2] - q[1], 1.0], rel=1e-4, abs=1e-12)
+    assert q != pytest.approx(p, rel=1e-3)  # the prefix matters
     components = [turn.info["reward_components"] for turn in shaped[0].turns]
     assert [sorted(c) for c in components] == [["info_gain"], ["info_gain"], ["outcome"]]
     assert [turn.reward for turn in shaped[1].turns] == [0.0]  # one turn: just the outcome
