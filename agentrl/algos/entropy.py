@@ -1,23 +1,99 @@
 """Entropy terms of the loss, looked up by name: ``none``, ``plain`` and ``epo``.
 
-Each term is a callable ``(entropies [B, L], mask [B, L], turn_index [B], progress) ->
-(bonus, metrics)``; the trainer subtracts ``bonus`` from the loss.
+An entropy term hands the trainer per-token values v (for the plain bonus, the entropy H
+itself); the trainer aggregates them over the minibatch and subtracts coef · agg(v) from
+the loss. How they are aggregated is the term's ``aggregation``:
+
+- ``"loss"``: exactly as the policy term, under the recipe's ``loss_aggregation``
+  (`agentrl.algos.loss.aggregate`);
+- ``"trajectory"``: EPO's Eq. 2, per turn the token mean, then the mean over the
+  trajectory's turns, then over trajectories (`agentrl.algos.loss.aggregate_turns`).
+
+Both are functions of the minibatch alone: the same for any micro-batch size, number of
+ranks and strategy. A term that keeps statistics across updates (EPO's entropy history)
+returns per-micro-batch sums from ``statistics``; the trainer sums them over the whole
+batch and over ranks (padding micro-batches excluded) and hands the totals to
+``end_iteration``, so every rank folds the same numbers.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import inspect
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import torch
 
 ENTROPY_TERMS = ("none", "plain", "epo")
+EntropyAggregation = Literal["loss", "trajectory"]
+AGGREGATIONS = ("loss", "trajectory")
+
+
+@dataclass(frozen=True)
+class TrainingPhase:
+    """Where training is: ``iteration`` k (0-based RL step) and ``progress`` (k + 1) / K as
+    the train loop reports it (0.0 when the caller does not say)."""
+
+    iteration: int = 0
+    progress: float = 0.0
+
+
+class PlainEntropy:
+    """Plain entropy bonus: coef · H, H aggregated as the policy term (``aggregation='loss'``)."""
+
+    aggregation: EntropyAggregation = "loss"
+
+    def __init__(self, coef: float = 0.001) -> None:
+        self.coef = coef
+
+    def token_values(
+        self, entropies: torch.Tensor, mask: torch.Tensor, turn_index: torch.Tensor,
+        phase: TrainingPhase,
+    ) -> tuple[torch.Tensor, dict[str, float]]:
+        """(the entropies themselves, no metrics)."""
+        return entropies, {}
+
+    def statistics(self, entropies: torch.Tensor, mask: torch.Tensor,
+                   turn_index: torch.Tensor) -> dict[str, float]:
+        """No statistics: the plain bonus keeps no history."""
+        return {}
+
+    def end_iteration(self, totals: dict[str, float]) -> dict[str, float]:
+        """Nothing to fold."""
+        return {}
+
+    def phase_metrics(self, phase: TrainingPhase) -> dict[str, float]:
+        """No phase-dependent weights."""
+        return {}
+
+    def state_dict(self) -> dict[str, Any]:
+        """No state."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """No state."""
+
+
+def check_options(what: str, factory: Any, options: dict[str, Any]) -> None:
+    """Raise a ValueError naming every option ``factory`` does not take."""
+    allowed = [name for name in inspect.signature(factory).parameters if name != "self"]
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise ValueError(f"{what}: option(s) {', '.join(map(repr, unknown))} not known; "
+                         f"known: {', '.join(allowed)}")
 
 
 def make_entropy_regularizer(name: str, **options: Any) -> Any:
     """The entropy term ``name`` built with ``options``; None for ``none``."""
     if name == "none":
+        if options:
+            raise ValueError(f"entropy term 'none' takes no options; got {sorted(options)}")
         return None
-    from agentrl.algos.epo import EPORegularizer, PlainEntropy
+    from agentrl.algos.epo import make_epo
 
-    factories = {"plain": PlainEntropy, "epo": EPORegularizer}
-    if name not in factories:
-        raise ValueError(f"entropy term {name!r} is unknown; known: {', '.join(ENTROPY_TERMS)}")
-    return factories[name](**options)
+    if name == "plain":
+        check_options("entropy term 'plain'", PlainEntropy, options)
+        return PlainEntropy(**options)
+    if name == "epo":
+        return make_epo(**options)
+    raise ValueError(f"entropy term {name!r} is unknown; known: {', '.join(ENTROPY_TERMS)}")

@@ -7,6 +7,9 @@ With a rollout correction each token's term is scaled by its truncated importanc
 w_t (`agentrl.algos.rollout_correction`): L_t ← w_t · L_t.
 KL to the reference, the k3 estimator (Schulman 2020, "Approximating KL divergence"):
     KL_t = exp(log π_ref − log π_θ) − (log π_ref − log π_θ) − 1
+
+Every aggregation is a sum over rows divided by a count of the whole minibatch, so the
+micro-batches (and ranks) of a minibatch add up to exactly its loss, however it is cut.
 """
 
 from __future__ import annotations
@@ -71,3 +74,17 @@ def aggregate(
     if mode == "seq-mean-token-mean":
         per_sequence = per_sequence / mask.sum(-1).clamp(min=1.0)
     return per_sequence.sum() / normalizer
+
+
+def aggregate_turns(
+    values: torch.Tensor, mask: torch.Tensor, row_weights: torch.Tensor, normalizer: float
+) -> torch.Tensor:
+    """Σ_rows w_row · (token mean of the row's ``values``) / ``normalizer``.
+
+    With w = 1 / T_i (T_i: the turns of row's trajectory i) and ``normalizer`` the
+    minibatch's Σ w (its number of trajectories when it holds them whole), this is EPO's
+    Eq. 2 nesting: the token mean per turn, the mean over a trajectory's turns, the mean
+    over trajectories.
+    """
+    per_turn = (values * mask).sum(-1) / mask.sum(-1).clamp(min=1.0)
+    return (per_turn * row_weights.to(per_turn.dtype)).sum() / normalizer

@@ -25,6 +25,7 @@ import dataclasses
 import inspect
 import math
 import random
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -37,8 +38,8 @@ from agentrl.algos.advantages.batch import TurnBatch
 from agentrl.algos.advantages.requirements import requirements
 from agentrl.algos.advantages.whitening import whiten
 from agentrl.algos.context import ShapingContext
-from agentrl.algos.entropy import make_entropy_regularizer
-from agentrl.algos.loss import LossAggregation, aggregate, clipped_policy_terms
+from agentrl.algos.entropy import TrainingPhase, make_entropy_regularizer
+from agentrl.algos.loss import LossAggregation, aggregate, aggregate_turns, clipped_policy_terms
 from agentrl.algos.registry import get_advantage, get_shaping
 from agentrl.algos.rollout_correction import (
     RolloutCorrection,
@@ -140,6 +141,23 @@ class OptimOptions(BaseModel):
         "the memory (an update on 6 turns of the main job: 5.6 -> 3.2 GB), one extra forward "
         "pass of time.",
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class _StepPlan:
+    """What the micro-batches of one optimizer step share: the aggregation, each term's
+    per-rank normalizer (its count over the whole minibatch / world size), the training
+    phase and each trajectory's turn weight 1 / T_i."""
+
+    aggregation: LossAggregation
+    normalizer: float
+    entropy_normalizer: float
+    phase: TrainingPhase
+    turn_weights: dict[int, float]
+
+    def padding(self) -> _StepPlan:
+        """The plan of a padding micro-batch: every term divided by ∞ adds zero."""
+        return dataclasses.replace(self, normalizer=math.inf, entropy_normalizer=math.inf)
 
 
 class Trainer:
@@ -336,22 +354,29 @@ class Trainer:
         self.policy.model.train()
         sums: dict[str, float] = {}
         steps = 0
+        phase = TrainingPhase(iteration, progress)
+        # EPO Eq. 2 weighs each turn 1 / T_i, T_i its trajectory's turns in the batch
+        turns = Counter(s.trajectory_index for s in samples)
+        turn_weights = {index: 1.0 / count for index, count in turns.items()}
+        statistics: dict[str, float] = {}  # the entropy term's sums over this rank's turns
         for _ in range(self.optim.ppo_epochs):
             shuffled = samples[:]
             order.shuffle(shuffled)
             for start in range(0, len(shuffled), self.optim.minibatch_size):
                 step_metrics = self._optimizer_step(
-                    shuffled[start : start + self.optim.minibatch_size], progress,
-                    record=first_step if steps == 0 else None,
+                    shuffled[start : start + self.optim.minibatch_size], phase, turn_weights,
+                    record=first_step if steps == 0 else None, statistics=statistics,
                 )
                 for key, value in step_metrics.items():
                     sums[key] = sums.get(key, 0.0) + value
                 steps += 1
         if first_step:  # filled by the first optimizer step's forward pass
             metrics.update(mismatch_metrics(*zip(*first_step, strict=True)))
-        if self.entropy is not None and hasattr(self.entropy, "end_iteration"):
-            self.entropy.end_iteration()
         metrics.update({key: value / steps for key, value in sums.items()})
+        if self.entropy is not None:
+            metrics.update(self.entropy.phase_metrics(phase))
+            # over the whole batch and every rank: all ranks fold the same history
+            metrics.update(self.entropy.end_iteration(self.parallel.sum_metrics(statistics)))
         return metrics
 
     def _mismatch_needs_own_pass(self) -> bool:
@@ -387,49 +412,60 @@ class Trainer:
         return self.critic.fit(shaped, gae_returns(batch, **returns_options))
 
     def _optimizer_step(
-        self, minibatch: list[TurnSample], progress: float, *,
-        record: list[tuple[list[float], list[float]]] | None = None,
+        self, minibatch: list[TurnSample], phase: TrainingPhase, turn_weights: dict[int, float],
+        *, record: list[tuple[list[float], list[float]]] | None = None,
+        statistics: dict[str, float],
     ) -> dict[str, float]:
         """One optimizer step on ``minibatch``, in micro-batches. ``record`` gets each
         turn's (trainer log-probs, rollout log-probs) of its action tokens from the forward
-        pass, before the step."""
+        pass, before the step; ``statistics`` the entropy term's sums of this rank's turns."""
         self.optimizer.zero_grad(set_to_none=True)
-        aggregation = self.algorithm.loss_aggregation
-        # the whole minibatch's count, shared between ranks: the reduced loss is its mean
-        normalizer = self.parallel.loss_normalizer(float(
-            sum(len(s.action_ids) for s in minibatch)
-            if aggregation == "token-mean"
-            else len(minibatch)
-        ))
+        plan = self._plan(minibatch, phase, turn_weights)
         totals = {"loss/policy": 0.0, "loss/kl": 0.0, "loss/entropy_bonus": 0.0,
                   "train/clipfrac": 0.0, "train/approx_kl": 0.0, "train/entropy": 0.0}
         tokens = sum(len(s.action_ids) for s in minibatch)
         for micro, counts in self.parallel.micro_batches(minibatch, self.optim.micro_batch_size):
             # a padding micro-batch (FSDP: equal forward passes on all ranks) adds zero loss
-            step = self._micro_step(micro, aggregation, normalizer if counts else math.inf,
-                                    progress, record=record if counts else None)
-            for key, value in (step | {"micro_batches": 1.0}).items():
+            step = self._micro_step(micro, plan if counts else plan.padding(),
+                                    record=record if counts else None,
+                                    statistics=statistics if counts else None)
+            for key, value in step.items():
                 totals[key] = totals.get(key, 0.0) + (value if counts else 0.0)
         parameters = list(self.policy.trainable_parameters())
         self.parallel.reduce_gradients(parameters)
         grad_norm = self.parallel.clip_grad_norm(parameters, self.optim.max_grad_norm)
         totals = self.parallel.sum_metrics(totals)  # over ranks; each rank's loss was
-        for key in ("loss/policy", "loss/kl"):      # world_size × its share of the mean
-            totals[key] /= self.parallel.world_size
+        for key in ("loss/policy", "loss/kl", "loss/entropy_bonus"):  # world_size × its
+            totals[key] /= self.parallel.world_size                   # share of the mean
         self.optimizer.step()
         for key in ("train/clipfrac", "train/approx_kl", "train/entropy", "train/tis_weight",
                     "train/tis_clipfrac"):
             if key in totals:
                 totals[key] /= tokens
-        micro_batches = totals.pop("micro_batches")
         for key in [k for k in totals if k.startswith("entropy/")]:
-            totals[key] /= micro_batches  # the regulariser reports per-micro-batch means
+            totals[key] /= tokens  # the entropy term reports sums over tokens
         totals["train/grad_norm"] = float(grad_norm)
         return totals
 
+    def _plan(self, minibatch: list[TurnSample], phase: TrainingPhase,
+              turn_weights: dict[int, float]) -> _StepPlan:
+        """The normalizers of one optimizer step: each term's count over the whole
+        minibatch, shared between ranks, so the reduced loss is the minibatch's whatever
+        its cut into micro-batches and ranks."""
+        aggregation = self.algorithm.loss_aggregation
+        count = (sum(len(s.action_ids) for s in minibatch) if aggregation == "token-mean"
+                 else len(minibatch))
+        normalizer = self.parallel.loss_normalizer(float(count))
+        entropy_normalizer = normalizer
+        if self.entropy is not None and self.entropy.aggregation == "trajectory":
+            entropy_normalizer = self.parallel.loss_normalizer(
+                sum(turn_weights[s.trajectory_index] for s in minibatch))
+        return _StepPlan(aggregation, normalizer, entropy_normalizer, phase, turn_weights)
+
     def _micro_step(
-        self, micro: list[TurnSample], aggregation: LossAggregation, normalizer: float,
-        progress: float, *, record: list[tuple[list[float], list[float]]] | None = None,
+        self, micro: list[TurnSample], plan: _StepPlan, *,
+        record: list[tuple[list[float], list[float]]] | None = None,
+        statistics: dict[str, float] | None = None,
     ) -> dict[str, float]:
         prompts = [s.prompt_ids for s in micro]
         actions = [s.action_ids for s in micro]
@@ -457,15 +493,14 @@ class Trainer:
             clip_low=self.algorithm.clip_low, clip_high=self.algorithm.clip_high,
             ref_logprobs=ref_logprobs, weights=weights,
         )
-        policy_loss = aggregate(terms.policy, mask, aggregation, normalizer)
-        kl_loss = aggregate(terms.kl, mask, aggregation, normalizer)
+        policy_loss = aggregate(terms.policy, mask, plan.aggregation, plan.normalizer)
+        kl_loss = aggregate(terms.kl, mask, plan.aggregation, plan.normalizer)
         loss = policy_loss + self.algorithm.kl_coef * kl_loss
-        bonus = torch.zeros(())
+        bonus, entropy_metrics = torch.zeros(()), {}
         if self.entropy is not None:
-            turn_index = torch.tensor([s.turn_index for s in micro], dtype=torch.long)
-            bonus, entropy_metrics = self.entropy(scores.entropies, mask, turn_index, progress)
-            loss = loss - bonus * (len(micro) / normalizer if aggregation != "token-mean"
-                                   else mask.sum() / normalizer)
+            bonus, entropy_metrics = self._entropy_bonus(micro, scores.entropies, mask, plan,
+                                                         statistics)
+            loss = loss - bonus
         loss.backward()
         with torch.no_grad():
             return {
@@ -478,9 +513,30 @@ class Trainer:
                     ((terms.log_ratio.exp() - 1 - terms.log_ratio) * mask).sum()
                 ),
                 "train/entropy": float((scores.entropies * mask).sum()),
-            } | (entropy_metrics if self.entropy is not None else {}) | (
+            } | entropy_metrics | (
                 weight_metrics(weights, mask, correction, self.algorithm.rollout_correction_clip)
                 if weights is not None else {})
+
+    def _entropy_bonus(
+        self, micro: list[TurnSample], entropies: torch.Tensor, mask: torch.Tensor,
+        plan: _StepPlan, statistics: dict[str, float] | None,
+    ) -> tuple[torch.Tensor, dict[str, float]]:
+        """This micro-batch's share of coef · agg(v), v the term's per-token values,
+        aggregated over the minibatch as the term asks (`agentrl.algos.entropy`); adds the
+        term's sums to ``statistics`` (None: a padding micro-batch, which counts nothing)."""
+        assert self.entropy is not None
+        turn_index = torch.tensor([s.turn_index for s in micro], dtype=torch.long)
+        if statistics is not None:
+            for key, value in self.entropy.statistics(entropies, mask, turn_index).items():
+                statistics[key] = statistics.get(key, 0.0) + value
+        values, metrics = self.entropy.token_values(entropies, mask, turn_index, plan.phase)
+        if self.entropy.aggregation == "trajectory":
+            weights = torch.tensor([plan.turn_weights[s.trajectory_index] for s in micro],
+                                   device=values.device)
+            value = aggregate_turns(values, mask, weights, plan.entropy_normalizer)
+        else:
+            value = aggregate(values, mask, plan.aggregation, plan.entropy_normalizer)
+        return self.entropy.coef * value, metrics
 
     @torch.no_grad()
     def _reference_logprobs(
