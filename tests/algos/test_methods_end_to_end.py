@@ -28,11 +28,11 @@ METHODS = {
     "salt": {"advantage": "salt"},
     "spa": {"advantage": "spa", "shaping": ["spa"], "advantage_options": {"mode": "group_returns"}},
     "igpo": {"advantage": "igpo", "shaping": ["igpo"]},
-    "grpo + epo": {"advantage": "grpo", "entropy": "epo", "entropy_options": {"max_turns": 3}},
+    "grpo + epo": {"advantage": "grpo", "entropy": "epo"},
     "grpo + gated": {"advantage": "grpo", "shaping": ["gated"]},
     "salt + gated + epo (the issue's composition)": {
         "advantage": "salt", "shaping": ["gated"], "entropy": "epo",
-        "entropy_options": {"max_turns": 3}},
+        "entropy_options": {"variant": "code", "max_turns": 3}},
 }
 
 
