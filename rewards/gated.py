@@ -1,22 +1,39 @@
-"""G-RA gated reward accumulation, and the ungated direct-accumulation baseline.
+"""G-RA gated reward accumulation, and the ungated direct-accumulation baseline (D-RA).
 
 Sun et al. 2025, "Stabilizing Long-term Multi-turn Reinforcement Learning with Gated
-Rewards" (arXiv 2508.10548):
-    r̃_t = r^low_t · 1[r^high ≥ Δ],        R = r^high + Σ_t r̃_t
-Multi-level form: with priority levels 1..K below r^high, level k's step rewards count only
-when r^high ≥ Δ and every higher level j < k meets its threshold, S_j = Σ_t r^j_t ≥ Δ_j
-(the per-level episode sum is our reading of "meets its threshold"; documented assumption).
-``ungated`` is the paper's direct-accumulation baseline: the same with every gate open.
+Rewards" (arXiv 2508.10548v1). What was read: the abstract ("accumulates immediate rewards
+only when high-level (long-term) rewards meet a predefined threshold") and secondary
+renderings of its method section; the paper's own method section is not in the reference
+corpus (its arXiv HTML stops after the introduction) and no code of the authors' was found,
+so its equation numbers and its value of Δ are not cited. The renderings agree on:
+
+    r̃_t = r^low(s_t, a_t)   if r^high(s_T, a_T) ≥ Δ,   else 0          (t = 0 … T−1)
+    R(τ) = r^high(s_T, a_T) + Σ_{t=0}^{T−1} r̃_t                        (G-RA)
+    R(τ) = r^high(s_T, a_T) + Σ_{t=0}^{T−1} r^low(s_t, a_t)             (D-RA, ``ungated``)
+
+with r^high a discrete outcome level in the SWE setting (no submission < empty patch <
+tests fail < tests pass; ``environments/swe/reward.py``) and r^low the immediate step
+rewards. Multi-level form: reward channels in priority order below r^high, each with a
+threshold; a lower-priority channel accumulates only when every higher-priority one meets
+its threshold. "Meets its threshold" for a step-level channel j is read here as its episode
+sum S_j = Σ_t r^j_t ≥ Δ_j (an assumption: the renderings do not say how a dense channel is
+compared with its threshold).
 
 r^high is ``outcome_reward`` (or a named entry of the last turn's reward_components);
 r^low_t is ``turn.reward`` or the sum of named ``turn.info["reward_components"]`` entries.
-Where the result goes (``into``):
-- ``"turn"`` (default): the gated-off part leaves ``turn.reward`` (turn.reward − r^low_t + r̃_t)
-  and ``outcome_reward`` stays r^high, so return-based estimators (outcome "add") see
-  exactly R = r^high + Σ r̃_t;
-- ``"outcome"``: ``outcome_reward`` becomes R and r^low_t leaves ``turn.reward``, for
-  outcome-level estimators (grpo, rloo, salt). Nothing is counted twice either way.
-Each turn records ``reward_components["gated/low"] = r^low_t`` and ``["gated/kept"] = r̃_t``.
+Where R goes (``into``):
+- ``"outcome"`` (default): ``outcome_reward`` becomes R(τ) and r^low_t leaves
+  ``turn.reward``, so every estimator sees the episode return R — the outcome-level ones
+  (grpo, rloo, salt) normalise it, return-based ones (outcome "add") carry it from the
+  last turn;
+- ``"turn"`` (agentrl's earlier default, a deviation): r̃_t stays on turn t
+  (turn.reward − r^low_t + r̃_t) and ``outcome_reward`` stays r^high, so a return-based
+  estimator sees r̃_t at the step that earned it. Outcome-level estimators read only
+  ``outcome_reward`` and so never see r̃ under this option.
+Nothing is counted twice either way. Each turn records
+``reward_components["gated/low"] = r^low_t`` and ``["gated/kept"] = r̃_t``.
+Δ defaults to 1.0 (the paper's value was not read): on outcomes in [0, 1] the gate opens
+on success only.
 """
 
 from __future__ import annotations
@@ -100,7 +117,7 @@ def _levels(components: Sequence[str] | None, levels: list[dict[str, Any]] | Non
 def _run(trajectories: list[Trajectory], threshold: float, components, levels,
          high_component, into: str, gate: bool) -> list[Trajectory]:
     if into not in ("turn", "outcome"):
-        raise ValueError(f"into={into!r} is not allowed; choose one of: turn, outcome")
+        raise ValueError(f"into={into!r} is not allowed; choose one of: outcome, turn")
     resolved = _levels(components, levels)
     return [_shape(t, resolved, threshold, high_component, into, gate) for t in trajectories]
 
@@ -113,9 +130,9 @@ def gated(
     components: Sequence[str] | None = None,
     levels: list[dict[str, Any]] | None = None,
     high_component: str | None = None,
-    into: Literal["turn", "outcome"] = "turn",
+    into: Literal["outcome", "turn"] = "outcome",
 ) -> list[Trajectory]:
-    """G-RA: r̃_t = r^low_t · 1[r^high ≥ Δ] (Δ = ``threshold``), R = r^high + Σ r̃_t.
+    """G-RA: r̃_t = r^low_t · 1[r^high ≥ Δ] (Δ = ``threshold``), R(τ) = r^high + Σ_t r̃_t.
 
     ``levels`` (priority order, below r^high) gives the multi-level form; otherwise one level
     made of ``components`` (None: ``turn.reward``). Returns deep copies.
@@ -130,7 +147,7 @@ def ungated(
     components: Sequence[str] | None = None,
     levels: list[dict[str, Any]] | None = None,
     high_component: str | None = None,
-    into: Literal["turn", "outcome"] = "turn",
+    into: Literal["outcome", "turn"] = "outcome",
 ) -> list[Trajectory]:
-    """Direct accumulation R = r^high + Σ_t r^low_t (G-RA's ungated baseline)."""
+    """D-RA, direct accumulation R(τ) = r^high + Σ_t r^low_t (G-RA's ungated baseline)."""
     return _run(trajectories, 0.0, components, levels, high_component, into, False)
