@@ -23,6 +23,12 @@ class Env(ABC):
     resources and is safe to call twice. Envs are synchronous; the rollout runner
     parallelises them. A malformed or inadmissible action is never an exception: the env
     explains it in the next observation and sets ``info["action_valid"] = False``.
+
+    Rewards: ``StepResult.reward`` is the immediate reward; the episode's outcome R is
+    ``info["outcome_reward"]`` on the last step (else 1 on ``info["success"]``). An env whose
+    step rewards already pay R (say reward 1 on the winning step) sets
+    ``spec.step_rewards_include_outcome = True``, so R is not counted twice by the
+    return-based estimators (their ``outcome="auto"``).
     """
 
     spec: EnvSpec

@@ -80,6 +80,13 @@ class EnvSpec(_Model):
     )
     splits: tuple[str, ...] = Field(default=STANDARD_SPLITS, description="Task splits offered.")
     description: str = Field(default="", description="Instructions shown in the system prompt.")
+    step_rewards_include_outcome: bool = Field(
+        default=False,
+        description="True when the env's step rewards already pay the episode's outcome (e.g. "
+        "reward 1 on the success step, and info.success / info.outcome_reward say the same): "
+        "return-based estimators then do not add outcome_reward to the last turn again. "
+        "False: the outcome arrives only as Trajectory.outcome_reward.",
+    )
 
 
 class Turn(_Model):
@@ -114,6 +121,11 @@ class Trajectory(_Model):
     task: Task
     turns: list[Turn] = Field(default_factory=list)
     outcome_reward: float = Field(default=0.0, description="Episode-level reward R.")
+    step_rewards_include_outcome: bool = Field(
+        default=False,
+        description="Copied by the runner from EnvSpec.step_rewards_include_outcome: the turn "
+        "rewards already count R, so estimators' outcome='auto' does not add it again.",
+    )
     success: bool = Field(default=False)
     errored: bool = Field(
         default=False, description="The env or policy failed; excluded from the loss."

@@ -271,6 +271,8 @@ class RolloutRunner:
         if result.terminated or result.truncated or out_of_turns:
             trajectory.success = bool(result.info.get("success", False))
             trajectory.outcome_reward = outcome_of(result)
+            trajectory.step_rewards_include_outcome = \
+                self._env(episode.slot).spec.step_rewards_include_outcome
             trajectory.truncated = not result.terminated
             trajectory.final_observation = result.observation
             self._finish(episode)

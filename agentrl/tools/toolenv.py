@@ -122,6 +122,7 @@ class ToolEnv(Env):
             id=env_id,
             max_turns=max_turns,
             action_format="tool_call",
+            step_rewards_include_outcome=True,  # the answer step pays R = the reward
             splits=tuple(dict.fromkeys([*STANDARD_SPLITS, *extra_splits])),
             description=description or DEFAULT_DESCRIPTION,
         )

@@ -81,7 +81,8 @@ class AlfWorldEnv(Env):
         self.release = self._find_release(source, data_path)
         splits = SPLITS if self.release is None else ORIGINAL_SPLITS
         self.spec = EnvSpec(
-            id="alfworld", max_turns=max_turns, splits=splits, description=DESCRIPTION
+            id="alfworld", max_turns=max_turns, splits=splits, description=DESCRIPTION,
+            step_rewards_include_outcome=True,  # components["outcome"] is in the step reward
         )
         self.task_types = tuple(task_types)
         self.num_tasks = num_tasks

@@ -72,6 +72,7 @@ class CursorEnv(GuiEnvBase):
         self.reward_options = CursorRewardOptions(**(reward_options or {}))
         action_format = "text" if self.observation == "a11y" else "tool_call"
         self.spec = EnvSpec(id=ENV_ID, max_turns=max_steps, action_format=action_format,
+                            step_rewards_include_outcome=True,  # the last step pays R
                             description=(
                                 "Move the cursor onto the element the instruction asks for. "
                                 "Answer <answer>(x, y)</answer> to move the cursor there, "

@@ -84,6 +84,7 @@ class SweEnv(Env):
             max_turns=max_turns,
             action_format="tool_call" if tool_calls else "text",
             description=TOOL_DESCRIPTION if tool_calls else DESCRIPTION,
+            step_rewards_include_outcome=False,  # submit pays 0; R comes as outcome_reward
         )
         self.backend, self.tool_calls, self.pool = backend, tool_calls, pool
         self.data_path, self.repos_dir = data_path, repos_dir

@@ -77,7 +77,8 @@ class TextWorldEnv(Env):
         self._cap = tasks_per_split is not None
         if max_turns is None:
             max_turns = CUSTOM_MAX_TURNS if self.games_dir else level.max_turns
-        self.spec = EnvSpec(id=tasks.ENV_ID, max_turns=max_turns, description=DESCRIPTION)
+        self.spec = EnvSpec(id=tasks.ENV_ID, max_turns=max_turns, description=DESCRIPTION,
+                            step_rewards_include_outcome=True)  # score steps sum to 1 on a win
         self._tasks: dict[str, list[Task]] = {}
         self._game: Any = None  # the running textworld Environment
         self._game_file: str | None = None

@@ -22,6 +22,7 @@ class CorridorEnv(Env):
         self.spec = EnvSpec(
             id="toy/corridor",
             max_turns=max_turns,
+            step_rewards_include_outcome=True,  # reward 1 on reaching the exit = R
             description="You are in a corridor. Reach the exit. Actions: 'left' or 'right'.",
         )
         self.tasks_per_split = tasks_per_split

@@ -96,7 +96,7 @@ class ForkEnv(Env):
         self.chain = chain
         name = "toy/chain" if chain else "toy/fork"
         self.spec = EnvSpec(
-            id=name, max_turns=max_turns,
+            id=name, max_turns=max_turns, step_rewards_include_outcome=True,  # 1 on success
             description="You explore a house to find the vault key and open the vault door. "
             "Reply with one of the listed actions.",
         )

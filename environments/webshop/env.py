@@ -45,7 +45,8 @@ class WebShopEnv(Env):
     ) -> None:
         if items_path is None and num_products is None:
             num_products = DEFAULT_NUM_PRODUCTS
-        self.spec = EnvSpec(id=ENV_ID, max_turns=max_turns, splits=SPLITS, description=DESCRIPTION)
+        self.spec = EnvSpec(id=ENV_ID, max_turns=max_turns, splits=SPLITS, description=DESCRIPTION,
+                            step_rewards_include_outcome=True)  # the buy step pays the score R
         self.shop: Shop = load_shop(
             num_products, seed, items_path, attributes_path, human_goals_path
         )

@@ -73,3 +73,78 @@ def test_fuzzy_anchor_merge_on_similar_observations(traj, rows_close):
     # "obs kitchen-1" vs "obs kitchen-2": ratio 2·12/26 ≈ 0.923 ≥ 0.9 → one anchor group
     fuzzy = gigpo(batch, similarity_threshold=0.9)
     rows_close(fuzzy, [[0.5 + 0.5], [-0.5 - 0.5]])
+
+
+class _Script:
+    """Replies the next action of ``actions``, one per call (one episode at a time)."""
+
+    def __init__(self, actions: list[str]) -> None:
+        self.actions = iter(actions)
+
+    def generate(self, batch, sampling, *, tools=None):
+        from agentrl.policy.base import Generation
+
+        return [Generation(text=f"<action>{next(self.actions)}</action>", prompt_ids=[1],
+                           token_ids=[2], logprobs=[-0.1]) for _ in batch]
+
+
+def _fork_group() -> list:
+    """Two real toy/fork episodes of one task (corridor 1, 4 turns): S plays the oracle
+    [go side, take key, go north, unlock door] and wins (reward 1 on the last step, outcome
+    1); F plays the same but looks instead of unlocking, and is cut after 4 turns."""
+    from agentrl.core.registry import make
+    from agentrl.rollout.runner import RolloutOptions, RolloutRunner
+
+    env = make("toy/fork", corridor=1)
+    task = env.tasks("train")[0]
+    oracle = env.demonstration(task)
+    episodes = []
+    for actions in (oracle, [*oracle[:-1], "look"]):
+        runner = RolloutRunner(lambda: make("toy/fork", corridor=1), _Script(actions),
+                               RolloutOptions(group_size=1, max_turns=4, workers=1))
+        episodes += runner.run([task], progress=False)
+        runner.close()
+    return episodes
+
+
+def test_fork_success_is_counted_once_by_default_and_twice_with_add():
+    """toy/fork pays 1 on the success step and its outcome is 1: by default (outcome
+    'auto', the env declares step_rewards_include_outcome) the last turn's return is 1, not 2.
+    Hand computation, γ = 0.5: S's rewards [0, 0, 0, 1] → returns [1/8, 1/4, 1/2, 1]; F's
+    all 0. S and F visit the same four states, so every anchor group is {S_t, F_t}: A^S =
+    ±G^S_t / 2. Episode samples per step: four of R = 1, four of R = 0 → A^E = ±1/2."""
+    from agentrl.algos.advantages.batch import TurnBatch
+    from agentrl.algos.advantages.returns import reward_matrix
+
+    success, failure = batch = _fork_group()
+    assert success.success and success.outcome_reward == 1.0 and not failure.success
+    assert [turn.reward for turn in success.turns] == [0.0, 0.0, 0.0, 1.0]
+    assert success.step_rewards_include_outcome  # copied from the env's spec by the runner
+    assert [t.state_key for t in success.turns] == [t.state_key for t in failure.turns]
+    assert reward_matrix(TurnBatch.build(batch))[0, -1] == 1.0
+    assert reward_matrix(TurnBatch.build(batch), "add")[0, -1] == 2.0
+    default = gigpo(batch, gamma=0.5)
+    returns = [0.125, 0.25, 0.5, 1.0]
+    assert default[0] == pytest.approx([0.5 + g / 2 for g in returns])
+    assert default[1] == pytest.approx([-0.5 - g / 2 for g in returns])
+    # outcome='add' (the old default) doubles the last reward: returns [1/4, 1/2, 1, 2]
+    doubled = gigpo(batch, gamma=0.5, outcome="add")
+    assert doubled[0] == pytest.approx([0.5 + g for g in returns])
+    assert doubled[0][-1] == pytest.approx(1.5)  # the step term weighs twice the episode's
+    assert gigpo(batch, gamma=0.5, outcome="ignore") == default
+
+
+def test_placebo_follows_the_declaration_too():
+    """γ = 1: every S turn's return is 1 by default (2 with 'add'), every F turn's 0. A
+    shuffled anchor group of two turns gives A^S = 0 (same trajectory) or ±G/2 (one of each),
+    so |A − A^E| is at most 1/2 by default and reaches 1 with 'add'; A^E = ±1/2."""
+    placebo = get_advantage("gigpo-placebo")
+    batch = _fork_group()
+    step_terms = {
+        mode: [a - e for row, e in zip(placebo(batch, gamma=1.0, outcome=mode), (0.5, -0.5),
+                                       strict=True) for a in row]
+        for mode in ("auto", "add")
+    }
+    assert {round(abs(x), 9) for x in step_terms["auto"]} == {0.0, 0.5}
+    assert {round(abs(x), 9) for x in step_terms["add"]} == {0.0, 1.0}
+    assert placebo(batch, gamma=1.0) == placebo(batch, gamma=1.0, outcome="ignore")

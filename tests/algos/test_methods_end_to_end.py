@@ -47,6 +47,7 @@ def rollouts() -> tuple[HFPolicy, list[Trajectory]]:
     runner.close()
     for index, trajectory in enumerate(trajectories):  # give each group a reward spread
         trajectory.outcome_reward = float(index % 3 == 0)
+        trajectory.step_rewards_include_outcome = False  # an outcome the env did not pay
         trajectory.task.ground_truth = "right"  # IGPO scores the answer's probability
     return policy, trajectories
 

@@ -56,3 +56,50 @@ def test_group_stats_frequency_weights_equal_repeated_samples():
                                    unbiased=True, weights=np.array([2.0, 1.0, 0.0]))
     assert mean.tolist() == pytest.approx([5 / 3, 0.0]) and count.tolist() == [3.0, 0.0]
     assert std.tolist() == pytest.approx([(4 / 3) ** 0.5, 0.0])
+
+
+def test_auto_adds_the_outcome_only_where_the_env_does_not_pay_it(traj):
+    plain = traj("g", 1.0, rewards=[0.1, 0.2])
+    paid = traj("g", 1.0, rewards=[0.1, 1.0])
+    paid.step_rewards_include_outcome = True
+    assert turn_rewards(plain) == pytest.approx([0.1, 1.2])  # default "auto" = "add" here
+    assert turn_rewards(paid) == pytest.approx([0.1, 1.0])  # = "ignore": R counted once
+    assert turn_rewards(paid, "add") == pytest.approx([0.1, 2.0])  # explicit: twice
+    batch = TurnBatch.build([plain, paid, traj("h", 0.5, rewards=[0.3])])
+    np.testing.assert_allclose(reward_matrix(batch), [[0.1, 1.2], [0.1, 1.0], [0.8, 0.0]])
+    np.testing.assert_allclose(reward_matrix(batch, "add"),
+                               [[0.1, 1.2], [0.1, 2.0], [0.8, 0.0]])
+    with pytest.raises(ValueError, match="outcome='twice' is not allowed"):
+        reward_matrix(batch, "twice")
+
+
+@pytest.mark.parametrize("env_id", ["toy/fork", "toy/corridor", "toy/chain", "alfworld",
+                                    "webshop", "gui-grounding", "gui-cursor", "tools/python",
+                                    "tools/search-qa"])
+def test_each_env_declares_whether_its_step_rewards_pay_the_outcome(env_id):
+    """The declaration agrees with an expert episode: declared True ⇔ its step rewards sum
+    to the outcome R (each of these pays R on its last step; swe pays 0 there and says so)."""
+    from agentrl.core.registry import make
+    from agentrl.rollout.runner import outcome_of
+
+    env = make(env_id)
+    task = env.tasks("train")[0]
+    actions = env.demonstration(task)
+    env.reset(task, seed=0)
+    rewards = []
+    for action in actions:
+        result = env.step(action)
+        rewards.append(result.reward)
+        if result.terminated or result.truncated:
+            break
+    env.close()
+    assert outcome_of(result) > 0
+    assert env.spec.step_rewards_include_outcome
+    assert sum(rewards) == pytest.approx(outcome_of(result))
+
+
+def test_swe_declares_its_outcome_apart_from_step_rewards():
+    """swe's submit step pays 0 and its outcome comes as outcome_reward: R is added once."""
+    from agentrl.core.registry import make
+
+    assert make("swe", backend="local").spec.step_rewards_include_outcome is False

@@ -270,6 +270,12 @@ class TurnBatch:
         rewards = map(attrgetter("outcome_reward"), self.trajectories)
         return np.fromiter(rewards, float, len(self.trajectories))
 
+    def outcome_in_steps(self) -> np.ndarray:
+        """Whether each row's turn rewards already count its outcome (the env's declaration,
+        ``Trajectory.step_rewards_include_outcome``)."""
+        flags = map(attrgetter("step_rewards_include_outcome"), self.trajectories)
+        return np.fromiter(flags, bool, len(self.trajectories))
+
     def last_turn(self) -> tuple[np.ndarray, np.ndarray]:
         """(rows, columns) of each non-empty row's last turn."""
         rows = np.nonzero(self.lengths > 0)[0]

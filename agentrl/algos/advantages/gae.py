@@ -17,8 +17,9 @@ Levels (option ``level``):
   its tokens' advantages (0.0 without tokens).
 
 Choices (documented options):
-- r_t is ``turn.reward`` with the outcome reward added on the last turn (``outcome="add"``;
-  see ``returns`` for "replace" / "ignore");
+- r_t is ``turn.reward`` with the outcome reward added on the last turn unless the env's
+  step rewards already pay it (``outcome="auto"``; see ``returns`` for "add" / "replace" /
+  "ignore");
 - the value after the last turn is 0: a terminated episode has no future, and a truncated
   one is not bootstrapped because no value of the final observation is recorded.
 Defaults γ = λ = 1.0 follow verl's PPO for LLM agents (undiscounted episodic returns).
@@ -106,7 +107,7 @@ def gae(
     *,
     gamma: float = 1.0,
     lam: float = 1.0,
-    outcome: OutcomeMode = "add",
+    outcome: OutcomeMode = "auto",
     level: Literal["turn", "token"] = "turn",
 ) -> list[list[float | list[float]]]:
     """GAE(γ, λ) per turn or per action token (Schulman et al. 2016, eqs. 16–18); errored
@@ -123,7 +124,7 @@ def gae_returns(
     *,
     gamma: float = 1.0,
     lam: float = 1.0,
-    outcome: OutcomeMode = "add",
+    outcome: OutcomeMode = "auto",
     level: Literal["turn", "token"] = "turn",
 ) -> list[list[float | list[float]]]:
     """The critic's targets V̂ = Â + V (the TD(λ) return) per turn or token; errored get 0."""

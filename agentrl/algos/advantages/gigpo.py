@@ -4,7 +4,12 @@ Feng et al. 2025, "Group-in-Group Policy Optimization for LLM Agent Training"
 (arXiv 2505.10978), as implemented in verl-agent's ``gigpo/core_gigpo.py``:
 - eq. (3): episode advantage A^E = R_i − mean(group R)  (``mean_norm``), or
   (R_i − mean) / (std + ε)  (``mean_std_norm``; unbiased std, as torch.std);
-- eq. (5): step return R_t = r_t + γ R_{t+1} over each trajectory (γ = 0.95);
+- eq. (5): step return R_t = r_t + γ R_{t+1} over each trajectory (γ = 0.95), r_t the env's
+  step rewards; the outcome R is counted once (``outcome="auto"``): where the env declares
+  that its step rewards already pay it (``EnvSpec.step_rewards_include_outcome``, as
+  verl-agent's envs do: ALFWorld pays its win on the last step) r_t is used as is, else R
+  is added on the last turn. ``outcome="add"`` adds R whatever the env declares (on such an
+  env the last turn's return counts R twice: ω = 2 in effect);
 - eq. (6): anchor-state groups — the steps of one episode group whose state is identical
   (here: equal ``state_key``; optional fuzzy merge of observation texts);
 - eq. (7): step advantage A^S = R_t − mean(step group R_t) (or z-scored);
@@ -105,7 +110,7 @@ def gigpo(
     mode: Literal["mean_norm", "mean_std_norm"] = "mean_norm",
     episode_stats: Literal["step", "trajectory"] = "step",
     similarity_threshold: float | None = None,
-    outcome: OutcomeMode = "add",
+    outcome: OutcomeMode = "auto",
     eps: float = 1e-6,
 ) -> list[list[float]]:
     """A_{i,t} = A^E_i + ω A^S_{i,t} (GiGPO eqs. 3, 5–8; see the module docstring).

@@ -45,7 +45,7 @@ def gigpo_placebo(
     omega: float = 1.0,
     mode: Literal["mean_norm", "mean_std_norm"] = "mean_norm",
     episode_stats: Literal["step", "trajectory"] = "step",
-    outcome: OutcomeMode = "add",
+    outcome: OutcomeMode = "auto",
     eps: float = 1e-6,
 ) -> list[list[float]]:
     """GiGPO's A = A^E + ω A^S with anchor groups shuffled within each episode group.

@@ -59,7 +59,7 @@ def reinforce_pp(
     kl_coef: float = 0.0,
     level: Literal["token", "turn"] = "token",
     baseline: Literal["none", "group_mean"] = "group_mean",
-    outcome: OutcomeMode = "add",
+    outcome: OutcomeMode = "auto",
     eps: float = 1e-8,
 ) -> list[list[float | list[float]]]:
     """REINFORCE++ (Hu et al. 2025, eqs. 8–10) over turns and tokens.
