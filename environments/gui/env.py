@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from agentrl.core.env import digest_state, quote_action
 from agentrl.core.types import EnvSpec, Observation, StepResult, Task
 from agentrl.environments.gui.a11y import a11y_text
 from agentrl.environments.gui.answers import (
+    PARSINGS,
     parse_bbox_json,
     parse_bbox_list,
     parse_click_id,
     parse_point,
 )
 from agentrl.environments.gui.base import GuiEnvBase
-from agentrl.environments.gui.coords import centre, from_model_space
-from agentrl.environments.gui.reward import click_reward, gui_g1_reward, gui_g2_reward
+from agentrl.environments.gui.coords import NORMALISED_SCALE, centre
+from agentrl.environments.gui.reward import (
+    DEGENERATE,
+    click_reward,
+    gui_g1_reward,
+    gui_g2_reward,
+    inside,
+)
 from agentrl.environments.gui.scene import Scene, encoded_screen
 
 ENV_ID = "gui-grounding"
@@ -40,17 +48,28 @@ class GroundingEnv(GuiEnvBase):
         answer: ``"bbox_json"`` (GUI-G1's ``[{"bbox_2d": [x1, y1, x2, y2]}]``),
             ``"bbox_list"`` (GUI-G2's ``[x1,y1,x2,y2]``) or ``"point"`` (``(x, y)``).
         reward: ``"gui-g1"``, ``"gui-g2"`` or ``"click"`` (default: the answer's own).
+        parsing: ``"paper"`` (the reward's paper's own parser, quirks included) or
+            ``"lenient"`` (a deviation: fences of any kind, answer tags, the last list...;
+            see `parse_bbox_json`, `parse_bbox_list`).
+        degenerate: GUI-G2's coverage for zero-area boxes, ``"paper"`` or ``"zero"`` (a
+            deviation; see `gaussian_coverage_reward`).
         **options: `GuiEnvBase` options (observation, coordinates, pixels, screens, data).
 
     In ``observation="a11y"`` mode the action is ``click(id)`` and the clicked node's box
-    is the prediction, scored by the same rewards. ``info["success"]``: the predicted
-    point (a box's centre) is inside the target, ScreenSpot's metric.
+    is the prediction, scored by the same rewards. Rewards are computed in the space the
+    model writes (pixels of its image, or 0-1000 with ``coordinates="normalised"``), as the
+    papers' code does. ``info["success"]``: the predicted point (a box's centre) is inside
+    the target, ScreenSpot's metric.
     """
 
     def __init__(self, answer: str = "bbox_json", reward: str | None = None,
-                 **options: Any) -> None:
+                 parsing: str = "paper", degenerate: str = "paper", **options: Any) -> None:
         if answer not in ANSWERS:
             raise ValueError(f"answer={answer!r}; use one of {ANSWERS}")
+        if parsing not in PARSINGS:
+            raise ValueError(f"parsing={parsing!r}; use one of {PARSINGS}")
+        if degenerate not in DEGENERATE:
+            raise ValueError(f"degenerate={degenerate!r}; use one of {DEGENERATE}")
         reward = reward or DEFAULT_REWARD[answer]
         if reward not in REWARDS_FOR:
             raise ValueError(f"reward={reward!r}; registered: {', '.join(REWARDS_FOR)}")
@@ -59,6 +78,7 @@ class GroundingEnv(GuiEnvBase):
             raise ValueError(f"reward={reward!r} scores boxes; answer={answer!r} gives a point")
         super().__init__(**options)
         self.answer, self.reward_name = answer, reward
+        self.parsing, self.degenerate = parsing, degenerate
         action_format = "text" if observation == "a11y" else "tool_call"
         self.spec = EnvSpec(id=ENV_ID, max_turns=1, action_format=action_format,
                             step_rewards_include_outcome=True,  # the one step pays R
@@ -93,9 +113,22 @@ class GroundingEnv(GuiEnvBase):
         images = [] if self._done else [encoded_screen(scene)]
         return Observation(text=prefix + text, images=images, state_key=key)
 
-    def predicted_box(self, action: str) -> tuple[list[float] | None, bool]:
-        """The prediction of ``action`` in model pixels (a point as a zero-size box) and,
-        for GUI-G2, whether the reply was exactly the list."""
+    def _space(self) -> tuple[list[float], float, float]:
+        """The target and the image size in the space the answer is written in."""
+        scene = self._scene
+        assert scene is not None
+        if self.observation == "a11y" or self.coordinates == "absolute":
+            return list(scene.target), scene.width, scene.height
+        sizes = (scene.width, scene.height)
+        target = [v * NORMALISED_SCALE / sizes[i % 2] for i, v in enumerate(scene.target)]
+        return target, NORMALISED_SCALE, NORMALISED_SCALE
+
+    def predicted(self, action: str) -> tuple[Any, bool]:
+        """What ``action`` answers, as its reward reads it, and GUI-G2's format flag.
+
+        GUI-G1: the ``bbox_2d`` value itself (any Python literal); GUI-G2: four floats;
+        a point: a zero-size box; a11y: the clicked node's box. None: unreadable.
+        """
         scene = self._scene
         assert scene is not None
         if self.observation == "a11y":
@@ -103,35 +136,31 @@ class GroundingEnv(GuiEnvBase):
             if index is None or index >= len(scene.nodes):
                 return None, False
             return list(scene.nodes[index]["box"]), True
-        format_ok = True
         if self.answer == "bbox_json":
-            values = parse_bbox_json(action)
-        elif self.answer == "bbox_list":
-            values, format_ok = parse_bbox_list(action)
-        else:
-            point = parse_point(action)
-            values = point + point if point else None
-        if values is None:
-            return None, False
-        return from_model_space(values, scene.width, scene.height, self.coordinates), format_ok
+            return parse_bbox_json(action, self.parsing), False
+        if self.answer == "bbox_list":
+            return parse_bbox_list(action, self.parsing)
+        point = parse_point(action)
+        return (point + point if point else None), False
 
-    def score(self, pred: list[float] | None, format_ok: bool) -> dict[str, float]:
-        """The configured reward's components for a prediction (model pixels)."""
-        scene = self._scene
-        assert scene is not None
+    def score(self, pred: Any, format_ok: bool) -> dict[str, float]:
+        """The configured reward's components for a prediction (`predicted`)."""
+        target, width, height = self._space()
         if self.reward_name == "gui-g1":
-            return gui_g1_reward(pred, scene.target, scene.width, scene.height)
+            return gui_g1_reward(pred, target, width, height)
+        box = _real_box(pred)
         if self.reward_name == "gui-g2":
-            return gui_g2_reward(pred, scene.target, format_ok)
-        return click_reward(centre(pred) if pred else None, scene.target)
+            return gui_g2_reward(box, target, format_ok, self.degenerate)
+        return click_reward(centre(box) if box else None, target)
 
     def step(self, action: str) -> StepResult:
         """Score the answer; the episode ends after this one step."""
         if self._scene is None or self._done:
             raise RuntimeError("episode is over; call reset()")
-        pred, format_ok = self.predicted_box(action)
+        pred, format_ok = self.predicted(action)
         components = self.score(pred, format_ok)
-        hit = pred is not None and click_reward(centre(pred), self._scene.target)["hit"] == 1
+        box = _real_box(pred)
+        hit = box is not None and inside(*centre(box), self._space()[0])
         self._done = True
         prefix = "" if pred is not None else f"Unreadable answer {quote_action(action)}.\n"
         info = {"success": hit, "action_valid": pred is not None,
@@ -144,3 +173,18 @@ class GroundingEnv(GuiEnvBase):
         from agentrl.environments.gui.oracle import grounding_answer
 
         return [grounding_answer(self, task)]
+
+
+def _real_box(value: Any) -> list[float] | None:
+    """``value`` as four finite floats when it is a list or tuple of four numbers or more
+    (the first four count, as GUI-G1 reads them), else None."""
+    if not isinstance(value, list | tuple) or len(value) < 4:
+        return None
+    head = value[:4]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in head):
+        return None
+    try:
+        box = [float(v) for v in head]
+    except OverflowError:
+        return None
+    return box if all(math.isfinite(v) for v in box) else None

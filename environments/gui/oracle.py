@@ -38,10 +38,13 @@ def grounding_answer(env: GroundingEnv, task: Task) -> str:
 
 
 def cursor_path(env: CursorEnv, task: Task) -> list[str]:
-    """Move once onto the target's centre, then STOP (GUI-Cursor's format)."""
+    """Move once onto the target's centre, then STOP, in the env's reply format (GUI-Cursor's
+    ``<think>...</think><answer>...</answer>``, without the think block, or UI-TARS style)."""
     scene = env.scenes.load(task)
     x, y = to_model_space(centre(scene.target), scene.width, scene.height, env.coordinates)
-    if env.observation == "a11y":
-        return [f"({x}, {y})", "STOP"]
-    return [f"<think>The target is at ({x}, {y}).</think><answer>({x}, {y})</answer>",
-            "<think>The cursor is on the target.</think><answer>STOP</answer>"]
+    if env.uitars:
+        return [f"Thought: the target is at ({x}, {y}).\nAction: GOTO({x}, {y})",
+                "Thought: the cursor is on the target.\nAction: STOP"]
+    think = (f"<think>The target is at ({x}, {y}).</think>",
+             "<think>The cursor is on the target.</think>") if env.think else ("", "")
+    return [f"{think[0]}<answer>({x}, {y})</answer>", f"{think[1]}<answer>STOP</answer>"]

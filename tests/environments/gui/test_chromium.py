@@ -120,7 +120,7 @@ def test_a11y_grounding_passes_check_env_and_the_oracle_clicks_by_id(cache_dir):
 
 
 def test_cursor_moves_clamps_notes_edges_and_keys_cells(cache_dir, spec_tasks):
-    env = CursorEnv(image_history="all", cache_dir=cache_dir)
+    env = CursorEnv(image_history="all", parsing="lenient", cache_dir=cache_dir)
     task = spec_tasks[0]
     first = env.reset(task)
     scene = env.scenes.load(task)
@@ -140,6 +140,11 @@ def test_cursor_moves_clamps_notes_edges_and_keys_cells(cache_dir, spec_tasks):
     for action in env.demonstration(task):
         result = env.step(action)
     assert result.info["success"] and result.reward == pytest.approx(0.9 * 1.1 + 0.1, abs=1e-3)
+    paper = CursorEnv(cache_dir=cache_dir)  # GUI-Cursor's extractor knows no MOVE: it ends
+    paper.reset(task)
+    failed = paper.step("<think>left</think><answer>MOVE(-2, 1)</answer>")
+    assert failed.terminated and failed.info["stop_reason"] == "parse_failed"
+    assert not failed.info["action_valid"]
 
 
 def test_play_writes_the_screenshot_to_a_file(cache_dir, monkeypatch, capsys):
