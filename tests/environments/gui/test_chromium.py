@@ -159,3 +159,25 @@ def test_play_writes_the_screenshot_to_a_file(cache_dir, monkeypatch, capsys):
     with open(path, "rb") as file:
         assert file.read(8) == b"\x89PNG\r\n\x1a\n"
     assert "episode over" in out or "success" in out
+
+
+@pytest.mark.parametrize("coordinates", ["absolute", "normalised"])
+@pytest.mark.parametrize("answer", ["bbox_json", "bbox_list"])
+def test_oracle_boxes_pass_the_papers_parsers(cache_dir, spec_tasks, answer, coordinates):
+    env = GroundingEnv(answer=answer, coordinates=coordinates, cache_dir=cache_dir)
+    for task in spec_tasks[:4]:
+        env.reset(task)
+        result = env.step(env.demonstration(task)[0])
+        parts = result.info["reward_components"]
+        assert result.info["success"] and result.info["action_valid"]
+        assert parts["hit"] == 1.0 if answer == "bbox_json" else parts["format"] == 1.0
+
+
+@pytest.mark.parametrize("options", [{"uitars": True}, {"think": False},
+                                     {"coordinates": "normalised"}])
+def test_cursor_oracle_solves_in_each_reply_style(cache_dir, spec_tasks, options):
+    env = CursorEnv(cache_dir=cache_dir, **options)
+    env.reset(spec_tasks[0])
+    for action in env.demonstration(spec_tasks[0]):
+        result = env.step(action)
+    assert result.info["success"] and result.info["reward_components"]["format"] == 1.0
