@@ -42,11 +42,12 @@ def train(
     from torch.distributed.elastic.multiprocessing.errors import record
 
     from agentrl.recipe import RecipeError
+    from agentrl.run.errors import RunFolderError
     from agentrl.train import train as run_training
 
     try:
         record(run_training)(recipe, overrides or [])  # under torchrun: error in its summary
-    except RecipeError as error:
+    except (RecipeError, RunFolderError) as error:
         _fail(str(error))
 
 
@@ -60,11 +61,12 @@ def evaluate(
 ) -> None:
     """Evaluate the recipe's policy on its eval split (success rate with a 95 % CI)."""
     from agentrl.recipe import RecipeError
+    from agentrl.run.errors import RunFolderError
     from agentrl.train import eval_only
 
     try:
         result = eval_only(recipe, overrides or [], checkpoint)
-    except RecipeError as error:
+    except (RecipeError, RunFolderError) as error:
         _fail(str(error))
         return
     from agentrl.eval.tables import eval_tables

@@ -12,9 +12,8 @@ rank gets the whole batch for the update, and rank 0 alone writes files
 
 from __future__ import annotations
 
-import json
+import os
 import random
-import re
 import time
 from functools import partial
 from pathlib import Path
@@ -22,7 +21,6 @@ from typing import Any
 
 import numpy as np
 import torch
-import yaml
 
 from agentrl.algos.trainer import Trainer
 from agentrl.core.env import Env
@@ -36,12 +34,16 @@ from agentrl.policy.hf import HFPolicy
 from agentrl.policy.threads import adapt_threads
 from agentrl.preflight import check_recipe, check_trainable, env_factory
 from agentrl.recipe import Recipe, RecipeError, load_recipe
+from agentrl.rewards.spa_explore import prepare_shapings
 from agentrl.rollout.dynamic_sampling import DynamicSamplingOptions, collect_groups
 from agentrl.rollout.runner import RolloutRunner
 from agentrl.rollout.writer import TrajectoryWriter
 from agentrl.run.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from agentrl.run.distributed import SingleProcess, init_strategy, interleave
+from agentrl.run.errors import RunFolderError, disk_full_error, is_disk_full
+from agentrl.run.killpoints import kill_point
 from agentrl.run.metrics import MetricsLogger, rollout_metrics
+from agentrl.run.run_folder import inspect_run_folder
 from agentrl.warm_start import warm_start
 
 
@@ -79,6 +81,10 @@ def train(source: str | Path | dict[str, Any] | Recipe, overrides: list[str] = (
                              timeout_s=recipe.trainer.dist_timeout_s)
     try:
         return _train(recipe, parallel)
+    except Exception as error:  # a write on a full disk: say so, naming the run folder
+        if isinstance(error, RunFolderError) or not is_disk_full(error):
+            raise
+        raise disk_full_error(Path(recipe.logging.run_dir) / recipe.name) from None
     finally:
         parallel.close()
 
@@ -91,8 +97,7 @@ def _train(recipe: Recipe, parallel: SingleProcess) -> Path:
     env = check_recipe(recipe)
     run_dir = Path(recipe.logging.run_dir) / recipe.name
     run_dir.mkdir(parents=True, exist_ok=True)
-    parallel.main_only(lambda: (run_dir / "recipe.yaml").write_text(
-        yaml.safe_dump(recipe.model_dump(), sort_keys=False)))
+    folder = inspect_run_folder(run_dir, recipe)  # refuses another recipe's or a damaged run
     say = parallel.main_only(lambda: print)
     torch.manual_seed(recipe.seed)
     random.seed(recipe.seed)
@@ -101,28 +106,30 @@ def _train(recipe: Recipe, parallel: SingleProcess) -> Path:
     trainer = Trainer(policy, recipe.algorithm, recipe.optim,
                       temperature=recipe.rollout.sampling.temperature or 1.0, seed=recipe.seed,
                       parallel=parallel)
-    start, sft_metrics = 0, {}
+    start = 0
     tasks = list(env.tasks(recipe.env.train_split))
     try:
-        if (checkpoint := latest_checkpoint(run_dir)) is not None:
-            start = load_checkpoint(checkpoint, policy, trainer)
-            parallel.main_only(lambda: drop_rollouts_from(run_dir / "rollouts.jsonl", start))
+        if folder.checkpoint is not None:
+            start = load_checkpoint(folder.checkpoint, policy, trainer)
+            _check_iterations(recipe, start, folder.checkpoint)
             say(f"resuming {run_dir} from iteration {start}")
-        elif recipe.warm_start.steps:  # once: its checkpoint (iteration 0) marks it done
+        parallel.main_only(lambda: folder.settle(recipe, say))  # files as the checkpoint says
+        logger = parallel.main_only(lambda: MetricsLogger(
+            run_dir, tensorboard=recipe.logging.tensorboard, wandb=recipe.logging.wandb,
+            config=recipe.model_dump()))
+        if folder.checkpoint is None and recipe.warm_start.steps:  # once: checkpoint 0 marks it
             sft_metrics = run_warm_start(recipe, policy, env, tasks, run_dir, parallel)
             trainer.anchor_reference()  # KL (if any) to the fine-tuned policy
+            logger.log(0, sft_metrics)
             save_checkpoint(run_dir, policy, trainer, 0)
     finally:
         env.close()
     sampler = load_sampler(recipe, policy)  # after a resume / warm start: their weights
     make_env = env_factory(recipe, timeout_s=recipe.rollout.step_timeout_s)
+    prepare_shapings(recipe, trainer.context, sampler, make_env, tasks, run_dir, start=start,
+                     parallel=parallel)  # phases shapings declare, e.g. SPA's exploration + fit
     writer = parallel.main_only(lambda: TrajectoryWriter(run_dir / "rollouts.jsonl"))
-    runner = RolloutRunner(make_env, sampler, recipe.rollout, on_finish=writer)
-    logger = parallel.main_only(lambda: MetricsLogger(
-        run_dir, tensorboard=recipe.logging.tensorboard, wandb=recipe.logging.wandb,
-        config=recipe.model_dump()))
-    if sft_metrics:
-        logger.log(0, sft_metrics)
+    runner = RolloutRunner(make_env, sampler, recipe.rollout, on_finish=partial(_write, writer))
     try:
         for iteration in range(start, recipe.trainer.iterations):
             started = time.monotonic()
@@ -140,13 +147,12 @@ def _train(recipe: Recipe, parallel: SingleProcess) -> Path:
             progress = (iteration + 1) / max(1, recipe.trainer.iterations)
             adapt_threads(recipe.policy.cpu_threads)
             metrics |= trainer.update(trajectories, iteration=iteration, progress=progress)
+            kill_point("update")
             updated = time.monotonic()
             sampler.sync_weights(policy.model)
             metrics |= _perf(trajectories, started, rolled, updated)
             parallel.main_only(partial(_save_samples, run_dir, trajectories,
                                        recipe.trainer.samples_per_iteration))
-            if (iteration + 1) % recipe.trainer.checkpoint_every == 0:
-                save_checkpoint(run_dir, policy, trainer, iteration + 1)
             if recipe.trainer.eval_every and (iteration + 1) % recipe.trainer.eval_every == 0:
                 runner.close_envs()  # the eval's envs take their place (Ray resources)
                 metrics["eval/success"] = main_eval(parallel, recipe, sampler, policy,
@@ -154,10 +160,16 @@ def _train(recipe: Recipe, parallel: SingleProcess) -> Path:
             logger.log(iteration, metrics)
             parallel.main_only(partial(_print_line, iteration, recipe.trainer.iterations,
                                        metrics))
-        if recipe.trainer.iterations % recipe.trainer.checkpoint_every:
+            kill_point("metrics")
+            if (iteration + 1) % recipe.trainer.checkpoint_every == 0:  # covers all above
+                save_checkpoint(run_dir, policy, trainer, iteration + 1)
+                kill_point("checkpointed")
+        if start < recipe.trainer.iterations and (
+                recipe.trainer.iterations % recipe.trainer.checkpoint_every):
             save_checkpoint(run_dir, policy, trainer, recipe.trainer.iterations)
         runner.close_envs()
         result = main_eval(parallel, recipe, sampler, policy, run_dir)
+        kill_point("eval")
         logger.log(recipe.trainer.iterations, {"eval/success": result.success_rate})
     finally:
         runner.close()
@@ -199,23 +211,17 @@ def main_eval(parallel: SingleProcess, recipe: Recipe, sampler: Sampler, policy:
         return parallel.main_only(lambda: run_eval(recipe, sampler, run_dir))
 
 
-def drop_rollouts_from(path: Path, iteration: int) -> None:
-    """Drop the episodes of iterations from ``iteration`` on (written before a kill, run
-    again on resume) and a torn last line, so the file holds each episode once."""
-    if not path.exists():
-        return
-    kept = []
-    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
-        try:
-            group = json.loads(line)["group_id"] if line.endswith("\n") else None
-        except (ValueError, KeyError):
-            continue
-        done = re.match(r"it(\d+)/", group or "")
-        if group is not None and (done is None or int(done.group(1)) < iteration):
-            kept.append(line)
-    partial = path.with_suffix(".jsonl.tmp")
-    partial.write_text("".join(kept), encoding="utf-8")
-    partial.replace(path)
+def _write(writer: TrajectoryWriter, trajectory: Trajectory) -> None:
+    writer(trajectory)
+    kill_point("writer")
+
+
+def _check_iterations(recipe: Recipe, done: int, checkpoint: Path) -> None:
+    if done > recipe.trainer.iterations:
+        raise RunFolderError(
+            f"trainer.iterations={recipe.trainer.iterations}, but the run has completed "
+            f"{done} iterations ({checkpoint}): set trainer.iterations to {done} or more, or "
+            "evaluate it with `agentrl eval`.")
 
 
 def run_warm_start(recipe: Recipe, policy: HFPolicy, env: Env, tasks: list[Task],
@@ -262,10 +268,16 @@ def run_eval(recipe: Recipe, policy: Policy, run_dir: Path) -> EvalResult:
         split=recipe.eval.split, episodes_per_task=recipe.eval.episodes_per_task,
         pass_k=recipe.eval.pass_k, seed=recipe.seed + 7, progress=recipe.logging.progress,
     )
-    (run_dir / "eval.json").write_text(result.model_dump_json(indent=2))
-    with (run_dir / "eval_trajectories.jsonl").open("w") as file:
-        file.writelines(t.model_dump_json() + "\n" for t in trajectories)
+    _replace(run_dir / "eval_trajectories.jsonl",
+             "".join(t.model_dump_json() + "\n" for t in trajectories))
+    _replace(run_dir / "eval.json", result.model_dump_json(indent=2))  # once: replaced whole
     return result
+
+
+def _replace(path: Path, text: str) -> None:
+    partial = path.with_name(path.name + ".tmp")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
 
 
 def _perf(trajectories: list[Trajectory], started: float, rolled: float,

@@ -96,7 +96,7 @@ def test_resume_continues_from_the_checkpoint(tmp_path: Path,
     for key, value in saved.items():
         assert loaded[key].equal(value), key
     iterations = [row["iteration"] for row in metric_rows(run)]
-    assert iterations == [0, 1, 1, 2]  # run 1: iter 0 + eval; run 2: iter 1 + eval
+    assert iterations == [0, 1, 2]  # run 1's eval line is cut with what followed checkpoint 1
 
 
 @pytest.mark.slow

@@ -165,7 +165,7 @@ def test_kl_reference_of_a_warm_started_run_is_the_fine_tuned_policy(tmp_path) -
     recipe["algorithm"] = {"kl_coef": 0.05}
     run = agentrl.train.train(recipe)
     checkpoint = run / "checkpoints" / "iter-000000"
-    trainer_state = torch.load(checkpoint / "trainer.pt", weights_only=False)["trainer"]
+    trainer_state = torch.load(checkpoint / "trainer.pt", weights_only=True)["trainer"]
     fine_tuned = load_file(checkpoint / "model" / "model.safetensors")  # the policy after SFT
     reference = trainer_state["reference"]
     assert fine_tuned and set(fine_tuned) <= set(reference)

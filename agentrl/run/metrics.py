@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import math
 import statistics
+import warnings
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from agentrl.core.types import Trajectory
+from agentrl.run.errors import disk_full_error, is_disk_full
 
 
 def rollout_metrics(trajectories: list[Trajectory]) -> dict[str, float]:
@@ -42,7 +45,12 @@ def _mean(values: list[float]) -> float:
 
 
 class MetricsLogger:
-    """Appends ``{"iteration": i, **metrics}`` lines to metrics.jsonl (+ TB / W&B)."""
+    """Appends ``{"iteration": i, **metrics}`` lines to metrics.jsonl (+ TB / W&B).
+
+    The TensorBoard events are derived from metrics.jsonl: a logger opened on a run whose
+    metrics.jsonl has lines (a resumed run, cut back to its checkpoint) writes them into
+    fresh events first, so TensorBoard too holds each iteration once.
+    """
 
     def __init__(self, run_dir: Path, *, tensorboard: bool, wandb: bool, config: dict[str, Any]):
         self.path = run_dir / "metrics.jsonl"
@@ -52,6 +60,11 @@ class MetricsLogger:
             from torch.utils.tensorboard import SummaryWriter
 
             self._tb = SummaryWriter(str(run_dir / "tensorboard"))
+            for row in _rows(self.path):
+                iteration = row.pop("iteration")
+                for key, value in row.items():
+                    self._tb.add_scalar(key, value, iteration)
+            self._tb.flush()
         if wandb:
             import wandb as wandb_module
 
@@ -59,12 +72,18 @@ class MetricsLogger:
                                             dir=str(run_dir))
 
     def log(self, iteration: int, metrics: dict[str, float]) -> None:
-        """Record ``metrics`` of ``iteration``; values that are not finite numbers are dropped."""
+        """Record ``metrics`` of ``iteration``; values that are not finite numbers are dropped.
+        A full disk is a `RunFolderError` naming metrics.jsonl."""
         clean = {
             k: v for k, v in metrics.items() if isinstance(v, int | float) and math.isfinite(v)
         }
-        with self.path.open("a") as file:
-            file.write(json.dumps({"iteration": iteration, **clean}) + "\n")
+        try:
+            with self.path.open("a") as file:
+                file.write(json.dumps({"iteration": iteration, **clean}) + "\n")
+        except OSError as error:
+            if is_disk_full(error):
+                raise disk_full_error(self.path) from None
+            raise
         if self._tb is not None:
             for key, value in clean.items():
                 self._tb.add_scalar(key, value, iteration)
@@ -81,12 +100,29 @@ class MetricsLogger:
 
 
 def read_metrics(run_dir: Path) -> list[dict[str, Any]]:
-    """Metric lines of a run, last value per iteration (a resumed run may repeat one)."""
-    path = run_dir / "metrics.jsonl"
+    """Metric lines of a run, merged per iteration (warm start and iteration 0 share one).
+    A line that is not a JSON object with an iteration (torn by a kill or a full disk) is
+    skipped with a warning."""
     by_iteration: dict[int, dict[str, Any]] = {}
-    if path.exists():
-        for line in path.read_text().splitlines():
-            if line.strip():
-                row = json.loads(line)
-                by_iteration.setdefault(row["iteration"], {}).update(row)
+    for row in _rows(run_dir / "metrics.jsonl"):
+        by_iteration.setdefault(row["iteration"], {}).update(row)
     return [by_iteration[i] for i in sorted(by_iteration)]
+
+
+def _rows(path: Path) -> Iterator[dict[str, Any]]:
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8", errors="replace") as file:
+        for number, line in enumerate(file, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                if not isinstance(row, dict) or not isinstance(row.get("iteration"), int):
+                    raise ValueError("not an object with an integer 'iteration'")
+            except ValueError as error:
+                warnings.warn(f"{path}: line {number} skipped, it is not a metrics row "
+                              f"({error}); a run killed mid-write leaves such a line",
+                              stacklevel=3)
+                continue
+            yield row
