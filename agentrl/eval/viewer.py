@@ -10,21 +10,35 @@ it works offline) and a small JSON API over the run folder:
 | ``/api/run`` | name, metric rows, eval.json (or null), which trajectory files exist |
 | ``/api/trajectories?source=S`` | one summary per trajectory of source S |
 | ``/api/trajectory?source=S&index=I`` | trajectory I of S, whole, images resolved |
-| ``/files/NAME`` | a file of the run (report.md, learning_curves.png, images/<sha>.png) |
+| ``/files/NAME`` | one of the run's known artifacts (`ARTIFACTS`, ``images/<sha>.png``) |
 
 Sources: ``samples`` (samples.jsonl: training trajectories with advantages, critic value
 and KL where the run has them), ``eval`` (eval_trajectories.jsonl), ``rollouts``
 (rollouts.jsonl: every training episode, no advantages). Images are base64 PNG strings in
 ``Observation.images`` or content-addressed files ``images/<sha>.png`` next to the JSONL;
-the page shows both inline.
+the page shows both inline. A torn last line (a killed run, a full disk) is skipped, and
+the page says so.
+
+Hardening (issue 26): a request whose ``Host`` header is not this machine (localhost,
+127.0.0.1, [::1], the bound host; with a wildcard bind, also an IP address or this
+machine's name) is refused with 403, so a DNS-rebinding page cannot read the run; only the
+run's known artifacts are served (an allow-list: never a checkpoint, nor an ``.html`` /
+``.svg`` someone put in the folder); every response carries a Content-Security-Policy (the
+page's one script and one style sheet allowed by their SHA-256) and
+``X-Content-Type-Options: nosniff``; binding beyond localhost prints a one-line warning.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import ipaddress
 import json
-import mimetypes
 import re
+import socket
+import sys
 import threading
+import warnings
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -35,7 +49,12 @@ from agentrl.run.metrics import read_metrics
 
 SOURCES = {"samples": "samples.jsonl", "eval": "eval_trajectories.jsonl",
            "rollouts": "rollouts.jsonl"}
+ARTIFACTS = {"metrics.jsonl": "text/plain; charset=utf-8", "eval.json": "application/json",
+             "report.md": "text/plain; charset=utf-8", "learning_curves.png": "image/png",
+             **{name: "text/plain; charset=utf-8" for name in SOURCES.values()}}
 PAGE = Path(__file__).with_name("viewer.html")
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+WILDCARDS = ("", "0.0.0.0", "::")
 _ITERATION = re.compile(r"^it(\d+)/")
 _IMAGE_FILE = re.compile(r"^(?:images/)?[0-9a-f]{8,128}\.png$")
 
@@ -49,16 +68,28 @@ class RunData:
         self._lock = threading.Lock()
 
     def run(self) -> dict[str, Any]:
-        """The run's name, metric rows, eval result and trajectory sources present."""
+        """The run's name, metric rows, eval result, trajectory sources present, and
+        ``notes``: what was skipped because it could not be read (a torn line)."""
+        notes: list[str] = []
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            metrics = read_metrics(self.run_dir)
+        notes += [str(w.message).replace(str(self.run_dir) + "/", "") for w in caught]
+        eval_result = None
         eval_file = self.run_dir / "eval.json"
+        if eval_file.exists():
+            try:
+                eval_result = json.loads(eval_file.read_text(encoding="utf-8"))
+            except (ValueError, UnicodeDecodeError) as error:
+                notes.append(f"eval.json skipped, it is not JSON ({error})")
         return {
             "name": self.run_dir.name,
-            "metrics": read_metrics(self.run_dir) if (self.run_dir / "metrics.jsonl").exists()
-            else [],
-            "eval": json.loads(eval_file.read_text()) if eval_file.exists() else None,
+            "metrics": metrics,
+            "eval": eval_result,
             "sources": [s for s, name in SOURCES.items() if (self.run_dir / name).exists()],
             "report": (self.run_dir / "report.md").exists(),
             "curves_png": (self.run_dir / "learning_curves.png").exists(),
+            "notes": notes,
         }
 
     def trajectories(self, source: str) -> list[dict[str, Any]]:
@@ -128,15 +159,81 @@ def image_url(image: str) -> str:
     return "data:image/png;base64," + image
 
 
+def _sha256_sources(page: str, tag: str) -> str:
+    """The CSP sources allowing each inline ``<tag>`` block of ``page`` by its SHA-256."""
+    blocks = re.findall(rf"<{tag}>(.*?)</{tag}>", page, flags=re.DOTALL)
+    digests = (base64.b64encode(hashlib.sha256(b.encode()).digest()).decode() for b in blocks)
+    return " ".join(f"'sha256-{d}'" for d in digests)
+
+
+def page_policy(page: str) -> str:
+    """The page's Content-Security-Policy: its own inline script and style (by hash), images
+    from the run or data URLs, requests to the viewer only; nothing else."""
+    return (f"default-src 'none'; script-src {_sha256_sources(page, 'script')}; "
+            f"style-src {_sha256_sources(page, 'style')}; img-src 'self' data:; "
+            "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+FILE_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
+
+
+def _split_host(value: str) -> tuple[str, int | None]:
+    """``[::1]:8765`` → ("::1", 8765); ``localhost`` → ("localhost", None)."""
+    value = value.strip().lower()
+    name, _, port = value.rpartition(":") if not value.endswith("]") else (value, "", "")
+    if not name or (":" in name and not name.startswith("[")):  # no port, or a bare IPv6
+        name, port = value, ""
+    return name.strip("[]").rstrip("."), int(port) if port.isdigit() else None
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def host_allowed(header: str | None, bound_host: str, port: int) -> bool:
+    """Whether a request's ``Host`` header names this viewer (DNS-rebinding defence): a
+    loopback name or the bound host, with the server's port (or none, for port 80); with a
+    wildcard bind also an IP address or this machine's name."""
+    if not header:
+        return False
+    name, given_port = _split_host(header)
+    if (given_port or 80) != port:
+        return False
+    bound = bound_host.strip("[]").lower()
+    if name in LOOPBACK_NAMES or name == bound:
+        return True
+    if bound in WILDCARDS:
+        return _is_ip(name) or name in {socket.gethostname().lower(), socket.getfqdn().lower()}
+    return False
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` keeps the viewer on this machine."""
+    name = host.strip("[]").lower()
+    if name == "localhost":
+        return True
+    return _is_ip(name) and ipaddress.ip_address(name).is_loopback
+
+
 class _Handler(BaseHTTPRequestHandler):
     data: RunData  # set on the subclass made per server
+    page: bytes  # viewer.html, read once
+    policy: str  # its Content-Security-Policy
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        bound, port = self.server.server_address[:2]
+        if not host_allowed(self.headers.get("Host"), str(bound), int(port)):
+            self.send_error(HTTPStatus.FORBIDDEN, "this viewer answers to localhost only")
+            return
         url = urlparse(self.path)
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         try:
             if url.path in ("/", "/index.html"):
-                self._send(PAGE.read_bytes(), "text/html; charset=utf-8")
+                self._send(self.page, "text/html; charset=utf-8", self.policy)
             elif url.path == "/api/run":
                 self._json(self.data.run())
             elif url.path == "/api/trajectories":
@@ -152,25 +249,36 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(HTTPStatus.BAD_REQUEST, f"{type(error).__name__}: {error}")
 
     def _file(self, name: str) -> None:
-        root = self.data.run_dir.resolve()
-        path = (root / name).resolve()
-        if root not in path.parents or not path.is_file():  # nothing outside the run
+        """One of the run's known artifacts; anything else (a checkpoint, an .html or .svg
+        put in the folder, a path outside it) is 404."""
+        kind = ARTIFACTS.get(name) or ("image/png" if _IMAGE_FILE.match(name) and
+                                       name.startswith("images/") else None)
+        path = self.data.run_dir / name
+        if kind is None or path.is_symlink() or not path.is_file():
             self.send_error(HTTPStatus.NOT_FOUND)
             return
-        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        if path.suffix == ".md":
-            kind = "text/plain; charset=utf-8"
         self._send(path.read_bytes(), kind)
 
     def _json(self, value: Any) -> None:
         self._send(json.dumps(value).encode(), "application/json")
 
-    def _send(self, body: bytes, kind: str) -> None:
+    def _send(self, body: bytes, kind: str, policy: str = FILE_POLICY) -> None:
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Security-Policy", policy)
         self.end_headers()
         self.wfile.write(body)
+
+    def end_headers(self) -> None:
+        """Every response (errors too): nosniff, no referrer, no caching, no framing."""
+        sent = getattr(self, "_headers_buffer", [])
+        if not any(h.startswith(b"Content-Security-Policy") for h in sent):
+            self.send_header("Content-Security-Policy", FILE_POLICY)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
 
     def log_message(self, *args: Any) -> None:  # quiet: the terminal shows the URL only
         pass
@@ -180,12 +288,20 @@ def make_server(run_dir: str | Path, *, host: str = "127.0.0.1",
                 port: int = 8765) -> ThreadingHTTPServer:
     """An HTTP server of the viewer over ``run_dir`` (not yet serving; port 0 picks one).
 
-    `FileNotFoundError` when ``run_dir`` is not a run folder.
+    `FileNotFoundError` when ``run_dir`` is not a run folder. Binding beyond localhost
+    (``0.0.0.0``, a LAN address) prints a one-line warning on stderr.
     """
     run_dir = Path(run_dir)
     if not run_dir.is_dir() or not any((run_dir / n).exists() for n in
                                        ("metrics.jsonl", "eval.json", *SOURCES.values())):
         raise FileNotFoundError(f"{run_dir} is not a run folder (no metrics.jsonl, eval.json "
                                 "or trajectories JSONL)")
-    handler = type("RunHandler", (_Handler,), {"data": RunData(run_dir)})
-    return ThreadingHTTPServer((host, port), handler)
+    page = PAGE.read_text(encoding="utf-8")
+    handler = type("RunHandler", (_Handler,), {"data": RunData(run_dir), "page": page.encode(),
+                                               "policy": page_policy(page)})
+    server = ThreadingHTTPServer((host, port), handler)
+    if not is_loopback(host):
+        print(f"warning: agentrl view listens on {host}:{server.server_address[1]}, beyond "
+              "this machine: anyone who can reach it can read this run (no authentication)",
+              file=sys.stderr)
+    return server

@@ -7,12 +7,17 @@ A screenshot of the page is kept (``viewer.png`` in the test's tmp folder, and i
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import http.client
 import io
 import json
 import os
+import re
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -25,7 +30,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agentrl.cli import app
-from agentrl.eval.viewer import image_url, iteration_of, make_server
+from agentrl.eval.viewer import RunData, image_url, iteration_of, make_server
 from agentrl.train import eval_only, train
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -94,6 +99,21 @@ def url(run: Path) -> Iterator[str]:
     server.server_close()
 
 
+def watch_csp(page: Any) -> list[str]:
+    """Record the page's CSP violations (the DOM event, and Chromium's console errors)."""
+    page.add_init_script("window.__csp = []; document.addEventListener("
+                         "'securitypolicyviolation', (e) => window.__csp.push("
+                         "e.violatedDirective + ' ' + e.blockedURI));")
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text))
+    return console
+
+
+def csp_violations(page: Any, console: list[str]) -> list[str]:
+    events = page.evaluate("window.__csp")
+    return events + [m for m in console if "Content Security Policy" in m]
+
+
 def get(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=10) as reply:
         return json.loads(reply.read())
@@ -129,8 +149,8 @@ def test_api_serves_the_run(run: Path, url: str) -> None:
     first = get(f"{url}/api/trajectory?source=samples&index=0")
     assert first["turns"][0]["advantage"] == samples(run)[0]["turns"][0]["advantage"]
     assert "agentrl view" in (run / "report.md").read_text()
-    with urllib.request.urlopen(f"{url}/files/recipe.yaml") as reply:
-        assert reply.status == 200
+    with urllib.request.urlopen(f"{url}/files/report.md") as reply:
+        assert reply.status == 200 and reply.headers["Content-Type"].startswith("text/plain")
     for outside in ("../viewed.json", "%2e%2e/%2e%2e/etc/passwd"):  # nothing outside the run
         with pytest.raises(urllib.error.HTTPError, match="404"):
             urllib.request.urlopen(f"{url}/files/{outside}")
@@ -147,6 +167,7 @@ def test_page_in_chromium_opens_groups_filters_and_shows_images(run: Path, url: 
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            console = watch_csp(page)
             page.goto(url)
             page.wait_for_selector("body[data-ready='1']")
             assert page.inner_text("#run-name") == "viewed"
@@ -188,17 +209,168 @@ def test_page_in_chromium_opens_groups_filters_and_shows_images(run: Path, url: 
             assert widths == [16, 16]  # the base64 one and the images/<sha>.png file
 
             page.select_option("#filter-source", "eval")
-            page.wait_for_function("document.querySelector('#count').textContent"
-                                   ".startsWith('2 trajectories')")
+            page.locator("#count", has_text=re.compile(r"^2 trajectories")).wait_for()
             page.select_option("#filter-outcome", "errored")
             assert page.locator("#groups .group").count() == 2
             page.locator("#groups .group").first.click()
             page.wait_for_selector("#detail .member.errored .error")
             error = page.inner_text("#detail .member.errored .error")
             assert "policy failed: openai endpoint" in error
+            assert csp_violations(page, console) == []  # the page runs under its CSP
         finally:
             browser.close()
     assert (tmp_path / "viewer.png").stat().st_size > 10_000
     if artifacts := os.environ.get("AGENTRL_ARTIFACTS"):
         Path(artifacts).mkdir(parents=True, exist_ok=True)
         shutil.copy(tmp_path / "viewer.png", Path(artifacts) / "viewer.png")
+
+
+# -- hardening (issue 26) ------------------------------------------------------------------
+
+PLANTED = ("evil.html", "images/evil.svg", "checkpoints/iter-9/trainer.pt", "recipe.yaml",
+           "notes.txt")
+
+
+@pytest.fixture(scope="module")
+def hostile(run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the run with files planted in it and a torn last metrics line."""
+    folder = tmp_path_factory.mktemp("hostile") / "viewed"
+    shutil.copytree(run, folder)
+    for name in PLANTED:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text("<svg xmlns='http://www.w3.org/2000/svg'>"
+                                   "<script>alert(1)</script></svg>")
+    with (folder / "metrics.jsonl").open("a") as file:
+        file.write('{"iteration": 3, "rollout/succ')  # what a full disk leaves
+    return folder
+
+
+@contextlib.contextmanager
+def serving(folder: Path, host: str = "127.0.0.1") -> Iterator[tuple[Any, int]]:
+    server = make_server(folder, host=host, port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server, server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def fetch(port: int, path: str, host: str | None) -> http.client.HTTPResponse:
+    """GET ``path`` from 127.0.0.1:``port`` with this Host header (None: none at all)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.putrequest("GET", path, skip_host=True)
+    if host is not None:
+        connection.putheader("Host", host)
+    connection.endheaders()
+    reply = connection.getresponse()
+    reply.read()
+    connection.close()
+    return reply
+
+
+def test_a_foreign_host_header_is_refused(run: Path) -> None:
+    with serving(run) as (_, port):
+        for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}"):
+            assert fetch(port, "/api/run", host).status == 200, host
+        for host in (f"evil.example:{port}", "evil.example", f"127.0.0.1.evil.example:{port}",
+                     f"localhost:{port + 1}", "", None):  # DNS rebinding keeps the port
+            reply = fetch(port, "/api/run", host)
+            assert reply.status == 403, host
+            assert reply.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_wildcard_bind_warns_and_accepts_addresses_not_names(run: Path, capsys) -> None:
+    with serving(run, host="0.0.0.0") as (_, port):
+        warning = capsys.readouterr().err.splitlines()
+        assert warning == [f"warning: agentrl view listens on 0.0.0.0:{port}, beyond this "
+                           "machine: anyone who can reach it can read this run (no "
+                           "authentication)"]
+        assert fetch(port, "/api/run", f"192.0.2.7:{port}").status == 200  # a LAN address
+        assert fetch(port, "/api/run", f"{socket.gethostname()}:{port}").status == 200
+        assert fetch(port, "/api/run", f"evil.example:{port}").status == 403
+    with serving(run):
+        assert capsys.readouterr().err == ""  # localhost: no warning
+
+
+def test_view_command_warns_for_0_0_0_0(run: Path) -> None:
+    process = subprocess.Popen([sys.executable, "-m", "agentrl", "view", str(run), "--host",
+                                "0.0.0.0", "--port", "0"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        first = process.stderr.readline()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    assert first.startswith("warning: agentrl view listens on 0.0.0.0:")
+
+
+def test_only_the_runs_known_artifacts_are_served(hostile: Path) -> None:
+    sha = next((hostile / "images").glob("*.png")).name
+    expected = {"report.md": "text/plain; charset=utf-8", "learning_curves.png": "image/png",
+                "metrics.jsonl": "text/plain; charset=utf-8", "eval.json": "application/json",
+                "samples.jsonl": "text/plain; charset=utf-8", f"images/{sha}": "image/png"}
+    assert {name for name in expected if (hostile / name).exists()} == set(expected)
+    with serving(hostile) as (_, port):
+        host = f"127.0.0.1:{port}"
+        for name, kind in expected.items():
+            reply = fetch(port, f"/files/{name}", host)
+            assert (reply.status, reply.headers["Content-Type"]) == (200, kind), name
+            assert reply.headers["X-Content-Type-Options"] == "nosniff"
+            assert reply.headers["Content-Security-Policy"].startswith("default-src 'none'")
+        assert any((hostile / "checkpoints").glob("iter-*/model"))  # the run's own checkpoint
+        for name in (*PLANTED, "checkpoints/latest", "images/../recipe.yaml", "images"):
+            assert fetch(port, f"/files/{name}", host).status == 404, name
+
+
+def test_page_and_api_headers(hostile: Path) -> None:
+    with serving(hostile) as (_, port):
+        page = fetch(port, "/", f"localhost:{port}")
+        policy = page.headers["Content-Security-Policy"]
+        assert page.status == 200 and page.headers["X-Content-Type-Options"] == "nosniff"
+        assert re.search(r"script-src 'sha256-[A-Za-z0-9+/]{43}='; style-src 'sha256-", policy)
+        assert "unsafe-inline" not in policy and "default-src 'none'" in policy
+        api = fetch(port, "/api/run", f"localhost:{port}")
+        assert api.headers["X-Content-Type-Options"] == "nosniff"
+        assert api.headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+
+def test_torn_lines_are_skipped_and_noted(hostile: Path, tmp_path: Path) -> None:
+    data = RunData(hostile).run()
+    assert [row["iteration"] for row in data["metrics"]] == [0, 1, 2]
+    torn = len((hostile / "metrics.jsonl").read_text().splitlines())
+    assert len(data["notes"]) == 1 and data["notes"][0].startswith(
+        f"metrics.jsonl: line {torn} skipped")
+    (tmp_path / "metrics.jsonl").write_text('{"iteration": 0, "loss": 1.5}\n')
+    (tmp_path / "eval.json").write_text('{"split": "heldout", "succ')
+    data = RunData(tmp_path).run()
+    assert data["eval"] is None and data["metrics"] == [{"iteration": 0, "loss": 1.5}]
+    assert data["notes"][0].startswith("eval.json skipped, it is not JSON")
+
+
+@pytest.mark.slow
+def test_page_loads_under_its_csp_with_a_torn_metrics_line(hostile: Path) -> None:
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as driver, serving(hostile) as (server, port):
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            console = watch_csp(page)
+            page.goto(f"http://localhost:{port}/")
+            page.wait_for_selector("body[data-ready='1']")
+            assert page.locator(".chart[data-metric='rollout/success']").count() == 1
+            assert "metrics.jsonl: line" in page.inner_text("#notes")
+            assert page.locator("#groups .group").count() > 0
+            assert csp_violations(page, console) == []
+
+            # the check can fail: a policy with a wrong script hash stops the page
+            server.RequestHandlerClass.policy = server.RequestHandlerClass.policy.replace(
+                "script-src 'sha256-", "script-src 'sha256-x")
+            page = browser.new_page()
+            console = watch_csp(page)
+            page.goto(f"http://localhost:{port}/")
+            page.wait_for_timeout(500)
+            assert page.evaluate("document.body.dataset.ready") is None
+            assert any(v.startswith("script-src") for v in csp_violations(page, console))
+        finally:
+            browser.close()
