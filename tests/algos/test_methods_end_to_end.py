@@ -26,7 +26,8 @@ METHODS = {
     "gae (PPO, token-level critic)": {"advantage": "gae", "advantage_options": {"level": "token"}},
     "gigpo": {"advantage": "gigpo", "shaping": ["format"]},
     "salt": {"advantage": "salt"},
-    "spa": {"advantage": "spa", "shaping": ["spa"], "advantage_options": {"mode": "group_returns"}},
+    "spa": {"advantage": "spa", "shaping": ["spa"], "advantage_options": {"mode": "group_returns"},
+            "shaping_options": {"spa": {"fit": "online"}}},  # no exploration phase here
     "igpo": {"advantage": "igpo", "shaping": ["igpo"]},
     "grpo + epo": {"advantage": "grpo", "entropy": "epo"},
     "grpo + gated": {"advantage": "grpo", "shaping": ["gated"]},

@@ -92,7 +92,8 @@ def test_turns_record_their_prompt_images_once(rollouts: list[Trajectory]) -> No
     AlgorithmOptions(),
     AlgorithmOptions(advantage="reinforce++", advantage_options={"kl_coef": 0.5},
                      kl_coef=0.1),
-    AlgorithmOptions(advantage="gae", advantage_options={"level": "token"}, shaping=["spa"]),
+    AlgorithmOptions(advantage="gae", advantage_options={"level": "token"}, shaping=["spa"],
+                     shaping_options={"spa": {"fit": "online"}}),  # no exploration phase here
     AlgorithmOptions(shaping=["igpo"]),
 ], ids=["grpo", "reinforce++-kl", "gae-critic-spa", "igpo"])
 def test_update_on_screenshots_scores_them_and_moves_the_model(

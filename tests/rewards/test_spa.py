@@ -90,7 +90,7 @@ def test_spa_is_registered():
 def test_spa_rewrites_copies_with_progress_plus_grounding(policy):
     trajectories = batch(policy)
     context = ShapingContext(policy=policy)
-    shaped = spa(trajectories, context=context, epochs=3)
+    shaped = spa(trajectories, context=context, fit="online", epochs=3)
     assert [t.turns[0].reward for t in trajectories] == [0.0] * 4  # originals untouched
     assert [len(t.turns) for t in shaped] == [2, 3, 3, 1]
     assert shaped[3] == trajectories[3]  # errored: unchanged
@@ -117,9 +117,9 @@ def test_progress_fit_error_drops_over_iterations(policy):
         ]
         return sum(errors) / len(errors)
 
-    first = fit_error(spa(trajectories, context=context, lr=1e-2, epochs=2))
-    spa(trajectories, context=context, lr=1e-2, epochs=4)
-    last = fit_error(spa(trajectories, context=context, lr=1e-2, epochs=4))
+    first = fit_error(spa(trajectories, context=context, fit="online", lr=1e-2, epochs=2))
+    spa(trajectories, context=context, fit="online", lr=1e-2, epochs=4)
+    last = fit_error(spa(trajectories, context=context, fit="online", lr=1e-2, epochs=4))
     assert last < first
 
 
@@ -127,10 +127,10 @@ def test_progress_fit_error_drops_over_iterations(policy):
 def test_progress_head_resumes_from_checkpoint(policy):
     trajectories = batch(policy)
     trained = ShapingContext(policy=policy)
-    spa(trajectories, context=trained, lr=1e-2, epochs=3, hidden=8)
+    spa(trajectories, context=trained, fit="online", lr=1e-2, epochs=3, hidden=8)
     resumed = ShapingContext(policy=policy, restored={"spa": trained.state["spa"].state_dict()})
-    expected = spa(trajectories, context=trained, epochs=0, hidden=8)
-    actual = spa(trajectories, context=resumed, epochs=0, hidden=8)
+    expected = spa(trajectories, context=trained, fit="online", epochs=0, hidden=8)
+    actual = spa(trajectories, context=resumed, fit="online", epochs=0, hidden=8)
     assert [turn.reward for t in actual for turn in t.turns] == pytest.approx(
         [turn.reward for t in expected for turn in t.turns]
     )
