@@ -8,7 +8,7 @@ to PIDFILE, so a test can check that ending the server ends everything it starte
 - ``exit3``: writes a line to stderr and exits with code 3 at once.
 - ``hang``: never answers and ignores SIGTERM (only SIGKILL ends it).
 - ``crash``: a real MCP server (the ``mcp`` package's) whose tool ``crash`` kills the
-  process mid-call (exit 7).
+  process mid-call (exit 7) and whose tool ``stall`` never answers in time.
 - ``chatty``: a hand-written JSON-RPC server with one tool, ``echo``, that prints a debug
   line (not JSON-RPC) on stdout before each answer (the ``mcp`` package's own server
   diverts stray prints away from stdout, so it cannot show this).
@@ -16,6 +16,7 @@ to PIDFILE, so a test can check that ending the server ends everything it starte
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -72,6 +73,12 @@ def crash_server() -> None:
     def echo(text: str) -> str:
         """Return the text."""
         return text
+
+    @server.tool()
+    async def stall() -> str:
+        """Never answer (in time)."""
+        await asyncio.sleep(300)
+        return "late"
 
     @server.tool()
     def crash() -> str:

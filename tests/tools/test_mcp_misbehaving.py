@@ -24,7 +24,7 @@ pytest.importorskip("mcp")
 psutil = pytest.importorskip("psutil")
 
 from agentrl.core.types import Task  # noqa: E402
-from agentrl.tools import ToolEnv, mcp_tools  # noqa: E402
+from agentrl.tools import ToolEnv, ToolExecutionError, mcp_tools  # noqa: E402
 from agentrl.tools.mcp import MCPServerError  # noqa: E402
 
 BAD = Path(__file__).with_name("mcp_bad_server.py")
@@ -155,6 +155,21 @@ def test_a_crash_mid_call_is_an_observation_and_ends_the_group(tmp_path: Path) -
                           "'about to crash on purpose'")
     tools.close()
     env.close()
+
+
+def test_a_call_past_the_limit_names_tool_and_limit(tmp_path: Path) -> None:
+    with mcp_tools([sys.executable, str(BAD), "crash", str(tmp_path / "pids")],
+                   timeout=8) as tools:
+        by_name = {tool.name: tool for tool in tools}
+        t0 = time.monotonic()
+        with pytest.raises(ToolExecutionError) as caught:
+            by_name["stall"]()
+        assert 8 <= time.monotonic() - t0 < 16
+        assert str(caught.value) == (f"MCP server '{sys.executable} {BAD} crash "
+                                     f"{tmp_path / 'pids'}' did not answer the call to tool "
+                                     "'stall' within timeout=8 s")
+        assert by_name["echo"](text="still here") == "still here"
+    assert gone(pids_of(tmp_path / "pids"))
 
 
 def test_close_ends_the_server_and_its_children(tmp_path: Path) -> None:
