@@ -139,6 +139,7 @@ class CursorEnv(GuiEnvBase):
         self.reward_options = CursorRewardOptions(**(reward_options or {}), format=style)
         action_format = "text" if self.observation == "a11y" else "tool_call"
         self.spec = EnvSpec(id=ENV_ID, max_turns=max_steps, action_format=action_format,
+                            step_rewards_include_outcome=True,  # the last step pays R
                             description=self._description())
         self._task: Task | None = None
         self._scene: Scene | None = None
