@@ -174,11 +174,15 @@ def test_two_ranks_match_one_process(strategy: str, tmp_path: Path, base: HFPoli
     ranks = [pickle.loads((tmp_path / f"results-{r}.pkl").read_bytes()) for r in range(2)]
     for case, (want_state, want_metrics, want_entropy) in expected.items():
         state, metrics, _ = ranks[0][case]
-        for key, value in want_state.items():  # tolerance: see tests/run/test_distributed.py
-            torch.testing.assert_close(state[key], value, atol=1e-5, rtol=1e-5,
+        for key, value in want_state.items():
+            # 1 % of two Adam steps (lr 1e-3): on gradients near Adam's eps a step amplifies
+            # the float differences of summing in another order (seen: 1.07e-5 on 2 of 3M
+            # elements); a wrong reduction shows in grad_norm / the losses below
+            torch.testing.assert_close(state[key], value, atol=2e-5, rtol=1e-5,
                                        msg=lambda m, k=key, c=case: f"{c} {k}: {m}")
         for got, want in zip(metrics, want_metrics, strict=True):
-            for key in ("loss/policy", "loss/entropy_bonus", "train/entropy"):
+            for key in ("loss/policy", "loss/entropy_bonus", "train/entropy",
+                        "train/grad_norm"):
                 assert got[key] == pytest.approx(want[key], rel=1e-4, abs=1e-6), (case, key)
         # every rank holds the one-process history (padding micro-batches excluded)
         for rank in ranks:
