@@ -17,6 +17,7 @@ import json
 import os
 import pickle
 import random
+import re
 import shutil
 from collections import OrderedDict
 from pathlib import Path
@@ -171,9 +172,12 @@ def load_checkpoint(path: Path, policy: HFPolicy, trainer: Trainer) -> int:
 def _load_trainer_pt(path: Path) -> dict[str, Any]:
     try:
         state = torch.load(path, weights_only=True, map_location="cpu")
-    except pickle.UnpicklingError:
-        raise damaged(path, "holds objects other than tensors and plain data, so it was not "
-                            "loaded (unpickling it could run code)") from None
+    except pickle.UnpicklingError as error:
+        if (found := re.search(r"GLOBAL:? ?([\w.]+)", str(error))) is not None:
+            raise damaged(path, f"holds objects other than tensors and plain data (it names "
+                                f"{found.group(1)}), so it was not loaded: unpickling it "
+                                "could run code") from None
+        raise damaged(path, "cannot be read (not a torch file)") from None
     except Exception as error:  # a torn or foreign file: zip, EOF or pickle errors
         raise damaged(path, f"cannot be read ({type(error).__name__}: "
                             f"{str(error).splitlines()[0] if str(error) else ''})") from None

@@ -118,8 +118,8 @@ def check_same_run(stored: Path, recipe: BaseModel) -> None:
         raise RunFolderError(
             f"{stored.parent} holds a run of another recipe ({shown}); resuming it would mix "
             "two runs. Give this recipe another name (name=…), or use the run's own recipe "
-            f"({stored}, kept as it is); keys that may change on resume: "
-            f"{', '.join(MAY_CHANGE_ON_RESUME)}.")
+            f"({stored}, kept as it is). Keys that do not change what the run is, such as "
+            "trainer.iterations, eval.* and logging.*, may differ on resume.")
 
 
 def _flat(tree: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
