@@ -210,6 +210,20 @@ def test_entropy_terms_run(policy: HFPolicy, entropy: str) -> None:
     assert all(math.isfinite(v) for v in metrics.values())
 
 
+def test_epo_history_is_kept_by_the_trainer_checkpoint(policy: HFPolicy) -> None:
+    batch = sampled_batch(policy, [1.0, 0.0], ["g", "g"])
+    algorithm = AlgorithmOptions(entropy="epo", entropy_options={"coef": 0.01})
+    trainer = Trainer(policy, algorithm, OptimOptions(lr=1e-3))
+    trainer.update(batch, iteration=0, progress=0.5)
+    assert len(trainer.entropy.history) == 1
+    restored = Trainer(policy, algorithm, OptimOptions(lr=1e-3))
+    restored.load_state_dict(trainer.state_dict())
+    assert restored.entropy.history == trainer.entropy.history
+    code = AlgorithmOptions(entropy="epo", entropy_options={"variant": "code"})
+    with pytest.raises(ValueError, match="variant: paper"):
+        Trainer(policy, code, OptimOptions(lr=1e-3)).load_state_dict(trainer.state_dict())
+
+
 def test_estimator_and_shaping_are_looked_up_by_name(policy: HFPolicy) -> None:
     batch = sampled_batch(policy, [1.0, 0.0], ["g", "g"])
     algorithm = AlgorithmOptions(advantage="gigpo", shaping=["format"],
