@@ -98,6 +98,7 @@ def _train(recipe: Recipe, parallel: SingleProcess) -> Path:
     run_dir = Path(recipe.logging.run_dir) / recipe.name
     run_dir.mkdir(parents=True, exist_ok=True)
     folder = inspect_run_folder(run_dir, recipe)  # refuses another recipe's or a damaged run
+    parallel.main_only(lambda: folder.store_recipe(recipe))
     say = parallel.main_only(lambda: print)
     torch.manual_seed(recipe.seed)
     random.seed(recipe.seed)
@@ -113,7 +114,7 @@ def _train(recipe: Recipe, parallel: SingleProcess) -> Path:
             start = load_checkpoint(folder.checkpoint, policy, trainer)
             _check_iterations(recipe, start, folder.checkpoint)
             say(f"resuming {run_dir} from iteration {start}")
-        parallel.main_only(lambda: folder.settle(recipe, say))  # files as the checkpoint says
+        parallel.main_only(lambda: folder.settle(say))  # files as the checkpoint says
         logger = parallel.main_only(lambda: MetricsLogger(
             run_dir, tensorboard=recipe.logging.tensorboard, wandb=recipe.logging.wandb,
             config=recipe.model_dump()))

@@ -52,9 +52,16 @@ class RunFolder:
     checkpoint: Path | None
     covers: dict[str, int] = field(default_factory=dict)
 
-    def settle(self, recipe: BaseModel, say: Callable[[str], None]) -> None:
+    def store_recipe(self, recipe: BaseModel) -> None:
+        """Write ``recipe`` (found to be this run's own) as the folder's recipe.yaml."""
+        stored = self.path / "recipe.yaml"
+        partial = stored.with_suffix(".yaml.tmp")
+        partial.write_text(yaml.safe_dump(recipe.model_dump(), sort_keys=False))
+        os.replace(partial, stored)
+
+    def settle(self, say: Callable[[str], None]) -> None:
         """Cut the run's files back to the checkpoint (or empty a checkpoint-less run's
-        folder), say what was dropped, and store the recipe."""
+        folder) and say what was dropped."""
         if self.checkpoint is not None:
             dropped = {name: count for name, size in self.covers.items()
                        if (count := _truncate(self.path / name, size))}
@@ -70,10 +77,6 @@ class RunFolder:
             say(f"no checkpoint in {self.path}: the run starts again from iteration 0 "
                 f"(removed {', '.join(removed)} of the run killed before its first "
                 "checkpoint)")
-        stored = self.path / "recipe.yaml"
-        partial = stored.with_suffix(".yaml.tmp")
-        partial.write_text(yaml.safe_dump(recipe.model_dump(), sort_keys=False))
-        os.replace(partial, stored)
 
 
 def inspect_run_folder(run_dir: Path, recipe: BaseModel) -> RunFolder:
