@@ -74,7 +74,11 @@ class AlgorithmOptions(BaseModel):
     )
     entropy: str = Field(default="none", description="Entropy term: none, plain or epo.")
     entropy_options: dict[str, Any] = Field(
-        default_factory=dict, description="Options of the entropy term (e.g. coef)."
+        default_factory=dict,
+        description="Options of the entropy term: coef (plain, epo). EPO (arXiv 2509.22576v2, "
+        "`agentrl.algos.epo`): variant 'paper' (default: kappa_low, kappa_high, alpha, gamma, "
+        "total_steps, aggregation 'trajectory' | 'loss') or 'code', the authors' code "
+        "(kappa_low, kappa_high, alpha, max_turns, mode, hinge, aggregation).",
     )
     critic_options: dict[str, Any] = Field(
         default_factory=dict,
@@ -356,8 +360,8 @@ class Trainer:
         steps = 0
         phase = TrainingPhase(iteration, progress)
         # EPO Eq. 2 weighs each turn 1 / T_i, T_i its trajectory's turns in the batch
-        turns = Counter(s.trajectory_index for s in samples)
-        turn_weights = {index: 1.0 / count for index, count in turns.items()}
+        turn_weights = {i: 1.0 / n for i, n in Counter(s.trajectory_index
+                                                       for s in samples).items()}
         statistics: dict[str, float] = {}  # the entropy term's sums over this rank's turns
         for _ in range(self.optim.ppo_epochs):
             shuffled = samples[:]
@@ -373,10 +377,9 @@ class Trainer:
         if first_step:  # filled by the first optimizer step's forward pass
             metrics.update(mismatch_metrics(*zip(*first_step, strict=True)))
         metrics.update({key: value / steps for key, value in sums.items()})
-        if self.entropy is not None:
-            metrics.update(self.entropy.phase_metrics(phase))
-            # over the whole batch and every rank: all ranks fold the same history
-            metrics.update(self.entropy.end_iteration(self.parallel.sum_metrics(statistics)))
+        if self.entropy is not None:  # summed over the batch and every rank: all ranks
+            metrics |= self.entropy.phase_metrics(phase) | self.entropy.end_iteration(
+                self.parallel.sum_metrics(statistics))  # fold the same history
         return metrics
 
     def _mismatch_needs_own_pass(self) -> bool:
