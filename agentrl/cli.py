@@ -3,6 +3,7 @@ inspect, report."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -145,30 +146,46 @@ def play(
 ) -> None:
     """Play an env yourself in the terminal (type 'quit' to stop), or watch a recipe's
     policy play one episode (``--recipe R.yaml [dotted.key=value …]``)."""
-    from agentrl.cli_play import play_in_terminal, play_with_recipe
+    from agentrl.cli_play import PlayError, play_in_terminal, play_with_recipe
     from agentrl.recipe import RecipeError
 
-    if recipe is None:
-        play_in_terminal(env_id, split=split, task_index=task, seed=seed)
-        return
     try:
-        play_with_recipe(str(recipe), overrides or [], env_id=env_id, split=split,
-                         task_index=task, seed=seed)
-    except RecipeError as error:
+        if recipe is None:
+            play_in_terminal(env_id, split=split, task_index=task, seed=seed)
+        else:
+            play_with_recipe(str(recipe), overrides or [], env_id=env_id, split=split,
+                             task_index=task, seed=seed)
+    except (PlayError, RecipeError) as error:
         _fail(str(error))
 
 
 @app.command("check-env")
 def check_env(
-    target: Annotated[str, typer.Argument(help="Registered env id or module:Class.")],
+    target: Annotated[str, typer.Argument(help="Registered env id or module:Class (the "
+                                          "module is looked for in the current directory "
+                                          "first, then on the Python path).")],
     isolate: Annotated[bool, typer.Option(
         help="Run the env in a child process, so a native crash is reported, not fatal."
     )] = True,
+    timeout: Annotated[float, typer.Option(
+        min=1, help="Seconds the env may take to import and construct; longer is reported "
+        "as a violation.")] = 300.0,
 ) -> None:
-    """Run an env through the episode-API contract; list every violation."""
-    from agentrl.core.check_env import check_env_target
+    """Run an env through the episode-API contract; list every violation.
 
-    report = check_env_target(target, isolate=isolate)
+    Exit status: 0 when the env keeps the contract, 1 when the report lists violations
+    (an object that is not an env, or whose constructor raises or hangs, included), 2 when
+    TARGET names no env.
+    """
+    from agentrl.core.check_env import check_env_target
+    from agentrl.core.env_target import EnvTargetError
+
+    try:
+        report = check_env_target(target, isolate=isolate, construct_timeout_s=timeout,
+                                  progress=partial(typer.echo, err=True))
+    except EnvTargetError as error:
+        _fail(f"check-env {target}: {error}")
+        return
     typer.echo(str(report))
     if not report.ok:
         raise typer.Exit(1)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import inspect
+import sys
 import typing
 from collections.abc import Callable
+from contextlib import suppress
 from functools import partial
 from typing import Any, Literal
 
 from agentrl.algos.entropy import ENTROPY_TERMS
 from agentrl.algos.registry import get_advantage, get_shaping, list_advantages, list_shapings
 from agentrl.core.env import Env
+from agentrl.core.env_target import EnvBuildError, EnvTargetError, build_env
 from agentrl.core.registry import env_class, make
 from agentrl.policy.backends import backend_problems, needs_local_model
-from agentrl.policy.resolve import ModelResolutionError, check_resolvable
+from agentrl.policy.resolve import ModelResolutionError, check_resolvable, context_length
 from agentrl.recipe import Recipe, RecipeError
 from agentrl.registry_base import UnknownNameError
 from agentrl.rollout.env_workers import env_worker_problems, resolve_env_workers, wrap_env_factory
@@ -34,19 +37,51 @@ def env_factory(recipe: Recipe, *, timeout_s: float | None = None) -> Callable[[
 def check_recipe(recipe: Recipe) -> Env:
     """Raise `RecipeError` naming the key for anything wrong; return a built env."""
     _check_names(recipe)
-    try:
-        if needs_local_model(recipe.policy.backend):  # a remote model's name is the server's
-            check_resolvable(recipe.policy.model)
-    except ModelResolutionError as error:
-        raise RecipeError(f"recipe: policy.model={recipe.policy.model!r}: {error}") from None
+    if needs_local_model(recipe.policy.backend):  # a remote model's name is the server's
+        _check_model(recipe)
     if problems := backend_problems(recipe.policy) + env_worker_problems(recipe.rollout):
         raise RecipeError("recipe: " + "; ".join(problems))
     try:
-        env = make(recipe.env.id, **recipe.env.kwargs)
-    except (KeyError, TypeError, ValueError) as error:
-        raise RecipeError(f"recipe: env.id={recipe.env.id!r}: {error}") from None
-    for key, split in (("env.train_split", recipe.env.train_split), ("eval.split",
-                                                                      recipe.eval.split)):
+        env = build_env(recipe.env.id, kwargs=recipe.env.kwargs,
+                        progress=partial(print, file=sys.stderr))
+    except (EnvTargetError, EnvBuildError) as error:
+        kwargs = f" (env.kwargs={recipe.env.kwargs})" if recipe.env.kwargs else ""
+        raise RecipeError(f"recipe: env.id={recipe.env.id!r}{kwargs}: {error}") from None
+    try:
+        _check_splits(recipe, env)
+        _check_requirements(recipe, env)
+        _check_warm_start(recipe, env)
+    except BaseException:
+        with suppress(Exception):  # the check's error is the one to show
+            env.close()
+        raise
+    return env
+
+
+def _check_model(recipe: Recipe) -> None:
+    """The model is there (offline) and its context holds the longest reply asked for."""
+    model = recipe.policy.model
+    try:
+        check_resolvable(model)
+    except ModelResolutionError as error:
+        raise RecipeError(f"recipe: policy.model={model!r}: {error}") from None
+    if (context := context_length(model)) is None:
+        return
+    for key, tokens in (("rollout.sampling.max_new_tokens",
+                         recipe.rollout.sampling.max_new_tokens),
+                        ("eval.max_new_tokens", recipe.eval.max_new_tokens)):
+        if tokens is not None and tokens >= context:
+            raise RecipeError(
+                f"recipe: {key}={tokens} does not fit the context of policy.model={model!r}, "
+                f"{context} tokens, which must hold the prompt as well as the reply; "
+                f"ask for fewer than {context} new tokens"
+            )
+
+
+def _check_splits(recipe: Recipe, env: Env) -> None:
+    """Both splits exist and have tasks; the eval split has the tasks eval.num_tasks asks."""
+    for key, split in (("env.train_split", recipe.env.train_split),
+                       ("eval.split", recipe.eval.split)):
         if split not in env.spec.splits:
             raise RecipeError(
                 f"recipe: {key}={split!r} is not a split of {recipe.env.id}; "
@@ -54,9 +89,13 @@ def check_recipe(recipe: Recipe) -> Env:
             )
         if not env.tasks(split):
             raise RecipeError(f"recipe: {key}={split!r}: the split has no tasks")
-    _check_requirements(recipe, env)
-    _check_warm_start(recipe, env)
-    return env
+    available = len(env.tasks(recipe.eval.split))
+    if recipe.eval.num_tasks > available:
+        raise RecipeError(
+            f"recipe: eval.num_tasks={recipe.eval.num_tasks} is more than the {available} "
+            f"tasks of split {recipe.eval.split!r} of {recipe.env.id}; set "
+            f"eval.num_tasks={available} (or fewer), or evaluate on a larger split"
+        )
 
 
 def _check_names(recipe: Recipe) -> None:

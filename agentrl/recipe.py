@@ -157,6 +157,15 @@ class Recipe(_Section):
     eval: EvalOptions = Field(default_factory=EvalOptions)
     logging: LoggingOptions = Field(default_factory=LoggingOptions)
 
+    @field_validator("name")
+    @classmethod
+    def _one_folder(cls, name: str) -> str:
+        if not name.strip() or name in {".", ".."} or any(c in name for c in "/\\\0"):
+            raise ValueError("the run name is one folder under logging.run_dir, so it cannot "
+                             "be empty, '.' or '..' or hold '/' or '\\'; to write runs "
+                             "elsewhere set logging.run_dir")
+        return name
+
 
 # Keys that moved: a recipe using the old one is told the new one.
 RENAMED_KEYS = {
@@ -179,7 +188,8 @@ def _describe(error: ValidationError) -> str:
             allowed = ", ".join(parent.model_fields) if parent else "?"
             lines.append(f"recipe: unknown key {key!r}; allowed here: {allowed}")
         else:
-            lines.append(f"recipe: {key}={item.get('input')!r}: {item['msg']}")
+            message = item["msg"].removeprefix("Value error, ")  # a validator's own words
+            lines.append(f"recipe: {key}={item.get('input')!r}: {message}")
     return "\n".join(lines)
 
 
@@ -208,29 +218,89 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
         node = data
         parts = key.split(".")
         for part in parts[:-1]:
-            node = node.setdefault(part, {})
+            if node.get(part) is None:  # absent, or an optional section left unset
+                node[part] = {}
+            node = node[part]
             if not isinstance(node, dict):
                 raise RecipeError(f"override {override!r}: {part!r} is not a section")
-        node[parts[-1]] = yaml.safe_load(raw)
+        try:
+            node[parts[-1]] = yaml.safe_load(raw)
+        except yaml.YAMLError as error:
+            raise RecipeError(f"override {override!r}: the value {raw!r} of {key} is not "
+                              f"valid YAML ({_yaml_problem(error)}); quote it to pass it "
+                              "as text") from None
     return data
 
 
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """One line from a PyYAML error: where (line, column) and what."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return f"{where}{problem}"
+
+
+def read_recipe_file(path: Path) -> dict[str, Any]:
+    """The mapping a recipe file holds; `RecipeError` naming the file and what is wrong
+    with it (missing, a folder, not text, not YAML, not a mapping)."""
+    if not path.exists():
+        raise RecipeError(f"recipe file {str(path)!r} does not exist")
+    if path.is_dir():
+        inside = sorted(p.name for p in path.glob("*.y*ml"))[:8]
+        raise RecipeError(f"recipe {str(path)!r} is a directory, not a YAML file"
+                          + (f"; it holds {', '.join(inside)}" if inside else ""))
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise RecipeError(f"recipe {str(path)!r} cannot be read: {error.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise RecipeError(f"recipe {str(path)!r} is not a text file (byte "
+                          f"0x{raw[error.start]:02x} at offset {error.start} is not UTF-8); "
+                          "a recipe is YAML text") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise RecipeError(f"recipe {str(path)!r} is not valid YAML: "
+                          f"{_yaml_problem(error)}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise RecipeError(f"recipe {str(path)!r} must be a YAML mapping of sections "
+                          f"(env:, policy:, …), not a {type(data).__name__}")
+    return data
+
+
+def _require_env_id(data: dict[str, Any], origin: str) -> None:
+    """A recipe file must say which env it trains on; every other key has a default."""
+    if isinstance(data.get("env"), dict) and data["env"].get("id") is not None:
+        return
+    what = "is empty" if not data else "does not set env.id"
+    raise RecipeError(
+        f"recipe {origin!r} {what}: a recipe names at least its environment, env.id (a "
+        "registered id from `agentrl envs`, or module:Class), e.g. `env: {id: toy/corridor}` "
+        "or the override env.id=toy/corridor; every other key has a default"
+    )
+
+
 def load_recipe(source: str | Path | dict[str, Any] | Recipe, overrides: list[str] = ()) -> Recipe:
-    """Validate a recipe from a YAML path, a dict or a `Recipe`, applying overrides."""
+    """Validate a recipe from a YAML path, a dict or a `Recipe`, applying overrides.
+
+    A recipe file must set ``env.id`` (the rest has defaults); a dict need not.
+    """
     if isinstance(source, Recipe):
         data = source.model_dump()
     elif isinstance(source, dict):
         data = source
     else:
-        path = Path(source)
-        if not path.exists():
-            raise RecipeError(f"recipe file {str(path)!r} does not exist")
-        data = yaml.safe_load(path.read_text()) or {}
-        if not isinstance(data, dict):
-            raise RecipeError(f"recipe {str(path)!r} must be a YAML mapping")
+        data = read_recipe_file(Path(source))
     data = apply_overrides(copy.deepcopy(data), list(overrides))  # never edit the caller's
     _check_renamed(data)
     try:
-        return Recipe.model_validate(data)
+        recipe = Recipe.model_validate(data)
     except ValidationError as error:
         raise RecipeError(_describe(error)) from None
+    if not isinstance(source, (dict, Recipe)):
+        _require_env_id(data, str(source))
+    return recipe

