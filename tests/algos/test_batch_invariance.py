@@ -180,10 +180,13 @@ def test_two_ranks_match_one_process(strategy: str, tmp_path: Path, base: HFPoli
             # elements); a wrong reduction shows in grad_norm / the losses below
             torch.testing.assert_close(state[key], value, atol=2e-5, rtol=1e-5,
                                        msg=lambda m, k=key, c=case: f"{c} {k}: {m}")
-        for got, want in zip(metrics, want_metrics, strict=True):
+        # the second update starts from parameters that differ by the float noise above
+        # (seen: grad_norm 1e-4 apart under fsdp); the old micro-batch weighting of the
+        # entropy bonus moved gradients by 0.5 % of their max (the sweep above)
+        for got, want, rel in zip(metrics, want_metrics, (1e-4, 1e-3), strict=True):
             for key in ("loss/policy", "loss/entropy_bonus", "train/entropy",
                         "train/grad_norm"):
-                assert got[key] == pytest.approx(want[key], rel=1e-4, abs=1e-6), (case, key)
+                assert got[key] == pytest.approx(want[key], rel=rel, abs=1e-6), (case, key)
         # every rank holds the one-process history (padding micro-batches excluded)
         for rank in ranks:
             entropy = rank[case][2]
