@@ -10,6 +10,8 @@ from contextlib import suppress
 from functools import partial
 from typing import Any, Literal
 
+import torch
+
 from agentrl.algos.entropy import ENTROPY_TERMS
 from agentrl.algos.registry import get_advantage, get_shaping, list_advantages, list_shapings
 from agentrl.core.env import Env
@@ -65,6 +67,7 @@ def _check_model(recipe: Recipe) -> None:
         check_resolvable(model)
     except ModelResolutionError as error:
         raise RecipeError(f"recipe: policy.model={model!r}: {error}") from None
+    _check_device(recipe.policy.device)
     if (context := context_length(model)) is None:
         return
     for key, tokens in (("rollout.sampling.max_new_tokens",
@@ -76,6 +79,20 @@ def _check_model(recipe: Recipe) -> None:
                 f"{context} tokens, which must hold the prompt as well as the reply; "
                 f"ask for fewer than {context} new tokens"
             )
+
+
+def _check_device(name: str) -> None:
+    """A CUDA device must exist here (the rest of torch's device names are its business)."""
+    device = torch.device(name)
+    if device.type != "cuda":
+        return
+    if not torch.cuda.is_available():
+        raise RecipeError(f"recipe: policy.device={name!r}, but this torch sees no CUDA GPU "
+                          f"(torch {torch.__version__}, built for CUDA "
+                          f"{torch.version.cuda or 'none'}); use policy.device=cpu")
+    if device.index is not None and device.index >= torch.cuda.device_count():
+        raise RecipeError(f"recipe: policy.device={name!r}, but this machine has "
+                          f"{torch.cuda.device_count()} CUDA GPU(s), numbered from 0")
 
 
 def _check_splits(recipe: Recipe, env: Env) -> None:

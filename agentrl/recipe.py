@@ -6,6 +6,7 @@ import copy
 from pathlib import Path
 from typing import Any, Literal
 
+import torch
 import yaml
 from pydantic import (
     BaseModel,
@@ -74,6 +75,15 @@ class PolicyOptions(_Section):
         "runnable tasks), re-read before every rollout and update (`agentrl.policy.threads`).",
     )
 
+
+    @field_validator("device")
+    @classmethod
+    def _torch_device(cls, device: str) -> str:
+        try:
+            torch.device(device)
+        except RuntimeError:
+            raise ValueError("not a torch device; e.g. 'cpu', 'cuda', 'cuda:1'") from None
+        return device
 
     @field_validator("backend")
     @classmethod

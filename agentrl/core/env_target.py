@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
+from pydantic import ValidationError
+
 from agentrl.core.env import Env, EnvError
 from agentrl.core.registry import UnknownEnvError, env_class, make
 
@@ -104,6 +106,17 @@ def announced(what: str, progress: Callable[[str], None] | None) -> Iterator[Non
         watcher.join()
 
 
+def one_line(error: Exception, limit: int = 600) -> str:
+    """``Type: message`` on one line; a pydantic error as ``field=value: problem; …``."""
+    if isinstance(error, ValidationError):
+        text = "; ".join(f"{'.'.join(map(str, item['loc']))}={item.get('input')!r}: "
+                         f"{item['msg']}" for item in error.errors())
+    else:
+        text = " ".join(str(error).split())
+    text = f"{type(error).__name__}: {text}"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def make_checked(target: str, **kwargs: Any) -> Env:
     """`make` ``target`` with ``kwargs``, raising only `EnvTargetError` (names nothing) or
     `EnvBuildError` (not an `Env`, or its constructor raised). Picklable, for a child."""
@@ -113,8 +126,7 @@ def make_checked(target: str, **kwargs: Any) -> Env:
     except EnvBuildError:  # `alarm` gave up waiting
         raise
     except Exception as error:  # noqa: BLE001 - the env's own constructor raised
-        raise EnvBuildError(f"building {target} raised {type(error).__name__}: "
-                            f"{error}") from None
+        raise EnvBuildError(f"building {target} raised {one_line(error)}") from None
     if not isinstance(env, Env):
         raise EnvBuildError(f"{target} returned {type(env).__name__}, not an agentrl env "
                             "(agentrl.core.Env)")
