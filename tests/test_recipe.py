@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,94 @@ def test_preflight_warm_start_needs_an_env_with_demonstrations(monkeypatch) -> N
                        r"expert demonstration for its 'train' tasks"):
         check_recipe(load_recipe(recipe))
     check_recipe(load_recipe({**TOY, "warm_start": {"steps": 2}})).close()
+
+
+def test_a_recipe_file_must_name_its_env_but_a_dict_need_not(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text("")
+    with pytest.raises(RecipeError, match=r"recipe '.*r\.yaml' is empty: .*env\.id"):
+        load_recipe(path)
+    assert load_recipe(path, ["env.id=toy/chain"]).env.id == "toy/chain"
+    path.write_text("optim: {lrr: 1}\n")  # a typo is named before the missing env.id
+    with pytest.raises(RecipeError, match=r"unknown key 'optim\.lrr'"):
+        load_recipe(path)
+    assert load_recipe({"seed": 3}).env.id == "textworld"  # the Python API keeps defaults
+
+
+def test_an_override_can_fill_an_optional_section_left_unset() -> None:
+    resolved = load_recipe(TOY).model_dump()  # what a run's recipe.yaml holds: lora: null
+    assert resolved["policy"]["lora"] is None
+    assert load_recipe(resolved, ["policy.lora.r=4"]).policy.lora.r == 4
+
+
+@pytest.mark.parametrize("name", ["../x", "/abs", "a/b", "a\\b", ".", "..", "  "])
+def test_a_run_name_is_one_folder(name: str) -> None:
+    with pytest.raises(RecipeError, match=r"name=.*one folder under logging\.run_dir"):
+        load_recipe(TOY, [f"name={name!r}"] if name.strip() else ["name='  '"])
+    assert load_recipe(TOY, ["name=run-2.b_c"]).name == "run-2.b_c"
+
+
+def _model_folder(root: Path, context: int) -> Path:
+    from transformers import LlamaConfig
+
+    folder = root / "my-model"
+    LlamaConfig(max_position_embeddings=context).save_pretrained(folder)
+    return folder
+
+
+def test_max_new_tokens_must_fit_a_local_models_context(tmp_path: Path) -> None:
+    folder = _model_folder(tmp_path, 128)
+    with pytest.raises(RecipeError, match=r"rollout\.sampling\.max_new_tokens=128 does not fit "
+                                          r"the context of policy\.model=.*my-model', 128 tokens"):
+        check_recipe(load_recipe(TOY, [f"policy.model={folder}",
+                                       "rollout.sampling.max_new_tokens=128"]))
+    with pytest.raises(RecipeError, match=r"eval\.max_new_tokens=4096 does not fit .*4096 tok"):
+        _check("eval.max_new_tokens=4096")  # tiny:llama
+    _check("eval.max_new_tokens=4095")
+
+
+def test_a_model_folder_without_config_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "weights-only").mkdir()
+    with pytest.raises(RecipeError, match=r"model folder '.*weights-only' has no config\.json"):
+        _check(f"policy.model={tmp_path / 'weights-only'}")
+
+
+def test_a_hub_id_resolves_from_the_local_cache_only(tmp_path: Path, monkeypatch) -> None:
+    from huggingface_hub import constants
+
+    # the cache layout huggingface_hub writes: models--ORG--NAME/{refs/main,snapshots/REV/}
+    repo = tmp_path / "models--some-org--some-model"
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text("abc123")
+    _model_folder(repo / "snapshots", 256).rename(repo / "snapshots" / "abc123")
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))
+    with pytest.raises(RecipeError, match=r"max_new_tokens=300 does not fit .*256 tokens"):
+        _check("policy.model=some-org/some-model", "rollout.sampling.max_new_tokens=300")
+    with pytest.raises(RecipeError, match=re.escape(f"{tmp_path} has no config.json for it); "
+                                                    "models are not downloaded during a run")):
+        _check("policy.model=some-org/other-model")
+
+
+def test_eval_num_tasks_may_not_exceed_the_split() -> None:
+    _check("eval.num_tasks=8")  # toy/corridor's heldout split: 8 tasks
+    with pytest.raises(RecipeError, match=r"eval\.num_tasks=9 is more than the 8 tasks of "
+                                          r"split 'heldout' of toy/corridor; set "
+                                          r"eval\.num_tasks=8"):
+        _check("eval.num_tasks=9")
+
+
+def test_an_env_that_raises_while_built_is_named_with_its_kwargs() -> None:
+    with pytest.raises(RecipeError, match=r"env\.id='toy/corridor' \(env\.kwargs=\{'mx': 1\}\): "
+                                          r"building toy/corridor raised TypeError: .*'mx'"):
+        _check("env.kwargs={mx: 1}")
+
+
+def test_policy_device_must_be_a_torch_device_and_cuda_must_exist() -> None:
+    import torch
+
+    with pytest.raises(RecipeError, match=r"policy\.device='tpu': not a torch device"):
+        load_recipe(TOY, ["policy.device=tpu"])
+    if not torch.cuda.is_available():
+        with pytest.raises(RecipeError, match=r"policy\.device='cuda', but this torch sees no "
+                                              r"CUDA GPU"):
+            _check("policy.device=cuda")

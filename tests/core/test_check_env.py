@@ -353,3 +353,79 @@ def test_isolated_check_reports_a_native_crash_instead_of_dying(monkeypatch) -> 
         "process died during step()" in str(report), str(report)
     assert "check_close_idempotent" in report.checks_run  # the env came back for the rest
     assert sys.modules.get("segfaulting_env") is None  # only the child imported it
+
+
+# --- targets given by name (agentrl check-env) ----------------------------------------------
+
+BROKEN_TARGETS = '''
+import time
+
+from agentrl.environments.toy.corridor import CorridorEnv
+
+
+class NotAnEnv:
+    pass
+
+
+class RaisesInInit(CorridorEnv):
+    def __init__(self):
+        raise RuntimeError("cannot open the game file")
+
+
+class HangsInInit(CorridorEnv):
+    def __init__(self):
+        time.sleep(10_000)
+'''
+
+
+@pytest.fixture
+def broken_targets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The name of an importable module holding the classes of `BROKEN_TARGETS`."""
+    (tmp_path / "broken_targets.py").write_text(BROKEN_TARGETS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return "broken_targets"
+
+
+@pytest.mark.parametrize("isolate", [False, True])
+@pytest.mark.parametrize(("name", "violation"), [
+    ("NotAnEnv", "broken_targets:NotAnEnv is broken_targets.NotAnEnv, which is not an "
+                 "agentrl env: derive it from agentrl.core.Env"),
+    ("RaisesInInit", "building broken_targets:RaisesInInit raised RuntimeError: cannot open "
+                     "the game file"),
+])
+def test_a_target_that_builds_no_env_is_one_violation(broken_targets: str, name: str,
+                                                      violation: str, isolate: bool) -> None:
+    report = check_env_target(f"{broken_targets}:{name}", isolate=isolate)
+    assert len(report.violations) == 1, report.violations
+    assert report.violations[0].startswith(f"[check_constructs] {violation}")
+    assert report.checks_run == ["check_constructs"]
+
+
+@pytest.mark.parametrize("isolate", [False, True])
+def test_a_hanging_constructor_is_announced_and_given_up_on(broken_targets: str, isolate: bool,
+                                                            monkeypatch) -> None:
+    from agentrl.core import env_target
+
+    monkeypatch.setattr(env_target, "FIRST_NOTICE_S", 0.5)
+    monkeypatch.setattr(env_target, "NOTICE_EVERY_S", 1.0)
+    said: list[str] = []
+    report = check_env_target(f"{broken_targets}:HangsInInit", isolate=isolate,
+                              construct_timeout_s=3, progress=said.append)
+    assert report.violations == ["[check_constructs] gave up waiting for "
+                                 "broken_targets:HangsInInit() after 3 s: it hangs or needs "
+                                 "longer (give it more: agentrl check-env --timeout SECONDS)"]
+    # announced at 0.5 s, 1.5 s and 2.5 s
+    assert len(said) == 3, said
+    assert all(line.startswith("waiting for broken_targets:HangsInInit() to construct (")
+               for line in said), said
+
+
+@pytest.mark.parametrize("isolate", [False, True])
+def test_a_target_that_names_nothing_is_an_error_not_a_report(broken_targets: str,
+                                                              isolate: bool) -> None:
+    from agentrl.core.env_target import EnvTargetError
+
+    with pytest.raises(EnvTargetError, match="module 'broken_targets' has no attribute 'Nope'"):
+        check_env_target(f"{broken_targets}:Nope", isolate=isolate)
+    with pytest.raises(EnvTargetError, match="no module named 'no_such_module_here'"):
+        check_env_target("no_such_module_here:Env", isolate=isolate)
