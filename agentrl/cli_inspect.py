@@ -6,10 +6,13 @@ from pathlib import Path
 
 import typer
 
+from agentrl.core.env_target import one_line
 from agentrl.rollout.writer import read_trajectories
 
 
 def _trajectory_file(path: Path) -> Path:
+    if not path.exists():
+        raise typer.BadParameter(f"{path} does not exist")
     if path.is_file():
         return path
     for name in ("samples.jsonl", "rollouts.jsonl", "eval_trajectories.jsonl"):
@@ -22,10 +25,15 @@ def show_trajectory(path: Path, index: int) -> None:
     """Print trajectory ``index`` (modulo their count) of ``path`` turn by turn.
 
     ``path`` is a JSONL file or a run folder holding samples.jsonl, rollouts.jsonl or
-    eval_trajectories.jsonl; `typer.BadParameter` if there is none or it is empty.
+    eval_trajectories.jsonl; `typer.BadParameter` if there is none, it is empty or it
+    holds something else.
     """
     source = _trajectory_file(path)
-    trajectories = list(read_trajectories(source))
+    try:
+        trajectories = list(read_trajectories(source))
+    except ValueError as error:  # not UTF-8, not JSON, not a Trajectory
+        raise typer.BadParameter(f"{source} is not a trajectories file (JSON lines, one "
+                                 f"trajectory each): {one_line(error, limit=300)}") from None
     if not trajectories:
         raise typer.BadParameter(f"{source} is empty")
     trajectory = trajectories[index % len(trajectories)]

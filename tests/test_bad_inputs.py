@@ -289,3 +289,23 @@ def test_a_malformed_override_is_refused_naming_its_key(workdir: Path, overrides
     assert result.exit_code == 2, result.output
     assert named in result.output, result.output
     assert not list((workdir / "runs").iterdir())  # refused before the run folder is made
+
+
+@pytest.mark.parametrize(("content", "named"), [
+    (None, "bad.jsonl does not exist"),
+    (b"\xb7\x00garbage\n", "bad.jsonl is not a trajectories file"),
+    ("env: [\n", "bad.jsonl is not a trajectories file"),
+], ids=["missing", "binary", "not-json"])
+def test_inspect_of_something_that_is_no_trajectory_file(workdir: Path, content: bytes | str
+                                                         | None, named: str) -> None:
+    path = workdir / "bad.jsonl"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content)
+    result = subprocess.run([sys.executable, "-m", "agentrl", "inspect", "bad.jsonl"],
+                            cwd=workdir, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "COLUMNS": "300"})  # no wrapping in the box
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert named in result.stderr, result.stderr
