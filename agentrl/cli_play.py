@@ -127,7 +127,7 @@ def play_with_recipe(recipe_path: str, overrides: list[str], *, env_id: str, spl
     env); each turn is printed: observation, reply, action, reward. Returns the trajectory
     (errored, with its error, when the policy or env failed)."""
     from agentrl.policy.backends import needs_local_model
-    from agentrl.preflight import env_factory
+    from agentrl.preflight import check_model, env_factory
     from agentrl.recipe import load_recipe
     from agentrl.rollout.runner import RolloutRunner
     from agentrl.train import load_policy, load_sampler
@@ -142,6 +142,8 @@ def play_with_recipe(recipe_path: str, overrides: list[str], *, env_id: str, spl
         if not tasks:
             raise typer.BadParameter(f"split {split!r} of {env_id} has no tasks")
         task = tasks[task_index % len(tasks)]
+    if needs_local_model(recipe.policy.backend):
+        check_model(recipe)
     policy = load_policy(recipe) if needs_local_model(recipe.policy.backend) else None
     sampler = load_sampler(recipe, policy)
     runner = RolloutRunner(env_factory(recipe, timeout_s=recipe.rollout.step_timeout_s),

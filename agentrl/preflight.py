@@ -40,7 +40,7 @@ def check_recipe(recipe: Recipe) -> Env:
     """Raise `RecipeError` naming the key for anything wrong; return a built env."""
     _check_names(recipe)
     if needs_local_model(recipe.policy.backend):  # a remote model's name is the server's
-        _check_model(recipe)
+        check_model(recipe)
     if problems := backend_problems(recipe.policy) + env_worker_problems(recipe.rollout):
         raise RecipeError("recipe: " + "; ".join(problems))
     try:
@@ -60,8 +60,9 @@ def check_recipe(recipe: Recipe) -> Env:
     return env
 
 
-def _check_model(recipe: Recipe) -> None:
-    """The model is there (offline) and its context holds the longest reply asked for."""
+def check_model(recipe: Recipe) -> None:
+    """`RecipeError` unless the model is there (looked for offline), on a device this
+    machine has, with a context that holds the longest reply asked for."""
     model = recipe.policy.model
     try:
         check_resolvable(model)

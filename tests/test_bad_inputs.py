@@ -133,6 +133,9 @@ def test_a_model_that_is_nowhere_is_refused_offline_saying_where_it_looked(
         "hf download nosuch-org/nosuch-model")
     assert "internet" not in message.lower()
     assert time.monotonic() - started < 30  # no network retries (they take ~25 s offline)
+    assert_refused(agentrl("play", "toy/corridor", "--recipe", "recipe.yaml",
+                           "policy.model=nosuch-org/nosuch-model", cwd=workdir),
+                   "policy.model='nosuch-org/nosuch-model'", "Hugging Face")
 
 
 def test_an_empty_recipe_is_refused_and_an_override_can_supply_the_env(workdir: Path) -> None:

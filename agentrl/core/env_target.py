@@ -66,8 +66,10 @@ def resolve_target(target: str) -> Callable[..., Env]:
                 "the package that provides it"
             ) from None
         raise EnvTargetError(f"importing {module!r} failed: {error}") from None
-    except AttributeError:
-        raise EnvTargetError(f"module {module!r} has no attribute {attr!r}") from None
+    except AttributeError as error:
+        if module in sys.modules:  # imported: the attribute is what is missing
+            raise EnvTargetError(f"module {module!r} has no attribute {attr!r}") from None
+        raise EnvTargetError(f"importing {module!r} raised AttributeError: {error}") from None
     except Exception as error:  # noqa: BLE001 - the user's module raised while importing
         raise EnvTargetError(f"importing {module!r} raised "
                              f"{type(error).__name__}: {error}") from None
