@@ -137,8 +137,12 @@ class WsSession:
                                "is closed")
         message = {"type": kind} if data is None else {"type": kind, "data": data}
         try:
-            self._ws.send(json.dumps(message))
-            answer = json.loads(self._ws.recv(timeout=self.timeout_s))
+            try:
+                self._ws.send(json.dumps(message))
+            except Exception:  # noqa: BLE001 - a server that hung up may have said why first
+                answer = json.loads(self._ws.recv(timeout=1.0))
+            else:
+                answer = json.loads(self._ws.recv(timeout=self.timeout_s))
         except TimeoutError as error:
             self.close()
             raise OpenEnvError(f"the OpenEnv server at {self.base_url} did not answer a "

@@ -80,7 +80,7 @@ def test_a_group_runs_in_concurrent_sessions(start_server):
 
     with ThreadPoolExecutor(4) as pool:
         outcomes = list(pool.map(play, range(4)))
-    for seed, (steps, reward) in zip(seeds, outcomes):
+    for seed, (steps, reward) in zip(seeds, outcomes, strict=True):
         target = target_of(seed)
         assert (steps, reward) == ((target, 1.0) if target <= 5 else (5, 0.0))
     for env in envs:
