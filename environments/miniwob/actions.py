@@ -37,6 +37,7 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
     "focus_element_and_type_text": ("ref", "text"),
     "focus_element_and_type_field": ("ref", "field"),
 }
+REF_ACTIONS = ("click_element", "focus_element_and_type_text", "focus_element_and_type_field")
 MODIFIERS = {"C-": "Control", "S-": "Shift", "A-": "Alt", "M-": "Meta"}
 SPECIAL_KEYS = {"<Space>": "Space"}  # the rest of "<Name>" is playwright's key name as is
 
@@ -156,7 +157,7 @@ def execute(action: Action, page: Any, fields: list[tuple[str, str]]) -> str | N
         page.keyboard.press(playwright_key(args[0]))
         return None
     note = None
-    if kind in ("click_element", "focus_element_and_type_text", "focus_element_and_type_field"):
+    if kind in REF_ACTIONS:
         result = page.evaluate("(ref) => core.elementClick(ref)", args[0])
         if result is not True:
             note = f"no element with ref {args[0]} on the page"

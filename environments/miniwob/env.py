@@ -21,7 +21,7 @@ from agentrl.core.env import Env, EnvError, digest_state, quote_action
 from agentrl.core.types import EnvSpec, Observation, StepResult, Task
 from agentrl.environments.miniwob import actions as action_space
 from agentrl.environments.miniwob.browser import Tab, shared_browser
-from agentrl.environments.miniwob.dom import render_dom
+from agentrl.environments.miniwob.dom import elements, render_dom
 from agentrl.environments.miniwob.reward import REWARDS, episode_reward, success
 from agentrl.environments.miniwob.tasks import (
     DEFAULT_SPLIT_SIZES,
@@ -135,6 +135,8 @@ class MiniWoBEnv(Env):
             parsed = action_space.parse_action(str(action), len(self._fields))
         except action_space.ParseError as error:
             note = f"Invalid action {quote_action(str(action), 60)}: {error}."
+        if parsed is not None and (missing := self._missing_ref(parsed)):
+            note, parsed = missing, None
         note = self._perform(parsed) or note
         try:
             state, png = self._tab.observe(self.screenshots)
@@ -158,6 +160,14 @@ class MiniWoBEnv(Env):
         return StepResult(observation=self._observation(state, png, note),
                           reward=episode_reward(state, self.reward_kind),
                           terminated=done, truncated=truncated, info=info)
+
+    def _missing_ref(self, parsed: action_space.Action) -> str | None:
+        """Why ``parsed`` names an element the last observation did not show, or None."""
+        if parsed.kind not in action_space.REF_ACTIONS:
+            return None
+        if parsed.args[0] in {node.get("ref") for node in elements(self._state.get("dom"))}:
+            return None
+        return f"Invalid action {parsed}: no element with ref {parsed.args[0]} on the page."
 
     def _perform(self, parsed: action_space.Action | None) -> str | None:
         """Run the action (None: let time pass); a note when it could not be carried out."""
