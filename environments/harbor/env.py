@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from agentrl.core.env import Env, digest_state
-from agentrl.core.types import EnvSpec, Observation, StepResult, Task
+from agentrl.core.types import STANDARD_SPLITS, EnvSpec, Observation, StepResult, Task
 from agentrl.environments.harbor.sandbox import (
     HIDDEN,
     open_sandbox,
@@ -31,8 +31,9 @@ class HarborEnv(Env):
     """Harbor task folders (``instruction.md``, ``task.toml``, ``environment/``,
     ``tests/test.sh``, ``solution/``) as agentrl episodes.
 
-    ``path`` is one task folder or a folder of them; every task is in each split (Harbor
-    sets have no splits; pass different folders for train and eval). Actions are the SWE
+    ``path`` is one task folder or a folder of them. Harbor sets have no splits: every task
+    goes to ``split`` (default ``train``; say ``heldout`` for an evaluation set), the other
+    splits are empty, so splits stay disjoint. Actions are the SWE
     family's text actions (``bash:``, ``view:``, ``create:``, ``str_replace:``, ``submit``).
     ``submit`` (or the last turn) runs ``tests/test.sh``; the reward is
     ``/logs/verifier/reward.json``'s ``reward`` or ``reward.txt``, as Harbor reads them, else
@@ -42,23 +43,26 @@ class HarborEnv(Env):
     """
 
     def __init__(self, path: str | Path, *, backend: Literal["auto", "docker", "bwrap"] = "auto",
-                 max_turns: int = 20, command_timeout_s: float = 30.0,
+                 max_turns: int = 20, command_timeout_s: float = 30.0, split: str = "train",
                  env_id: str = "harbor") -> None:
         if backend not in ("auto", "docker", "bwrap"):
             raise ValueError(f"backend={backend!r}; use 'auto', 'docker' or 'bwrap'")
         self.harbor_tasks = {task.name: task for task in find_tasks(path)}
-        self.backend = backend
+        self.backend, self.split = backend, split
         self.command_timeout_s = command_timeout_s
+        splits = tuple(dict.fromkeys((*STANDARD_SPLITS, split)))
         self.spec = EnvSpec(id=env_id, max_turns=max_turns, description=DESCRIPTION,
-                            step_rewards_include_outcome=True)
+                            splits=splits, step_rewards_include_outcome=True)
         self._sandbox: Sandbox | None = None
         self._task: HarborTask | None = None
         self._turn, self._over, self._history = 0, True, ""
 
     def tasks(self, split: str) -> Sequence[Task]:
-        """Every task folder, in name order (the same in each split)."""
+        """Every task folder, in name order, for ``self.split``; none for the other splits."""
         if split not in self.spec.splits:
             raise ValueError(f"unknown split {split!r}; splits: {', '.join(self.spec.splits)}")
+        if split != self.split:
+            return []
         return [Task(id=name, env_id=self.spec.id, split=split, instruction=task.instruction,
                      metadata={"path": str(task.path)})
                 for name, task in self.harbor_tasks.items()]
