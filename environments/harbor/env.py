@@ -31,9 +31,10 @@ class HarborEnv(Env):
     """Harbor task folders (``instruction.md``, ``task.toml``, ``environment/``,
     ``tests/test.sh``, ``solution/``) as agentrl episodes.
 
-    ``path`` is one task folder or a folder of them. Harbor sets have no splits: every task
-    goes to ``split`` (default ``train``; say ``heldout`` for an evaluation set), the other
-    splits are empty, so splits stay disjoint. Actions are the SWE
+    ``path`` is one task folder or a folder of them (default: the shipped examples).
+    Harbor sets have no splits: every task goes to ``split`` (default ``train``; say
+    ``heldout`` for an evaluation set), the other splits are empty, so splits stay disjoint.
+    Actions are the SWE
     family's text actions (``bash:``, ``view:``, ``create:``, ``str_replace:``, ``submit``).
     ``submit`` (or the last turn) runs ``tests/test.sh``; the reward is
     ``/logs/verifier/reward.json``'s ``reward`` or ``reward.txt``, as Harbor reads them, else
@@ -42,12 +43,14 @@ class HarborEnv(Env):
     ``environment/workspace/``), ``auto`` picks docker when the task has a Dockerfile.
     """
 
-    def __init__(self, path: str | Path, *, backend: Literal["auto", "docker", "bwrap"] = "auto",
+    def __init__(self, path: str | Path | None = None, *,
+                 backend: Literal["auto", "docker", "bwrap"] = "auto",
                  max_turns: int = 20, command_timeout_s: float = 30.0, split: str = "train",
                  env_id: str = "harbor") -> None:
         if backend not in ("auto", "docker", "bwrap"):
             raise ValueError(f"backend={backend!r}; use 'auto', 'docker' or 'bwrap'")
-        self.harbor_tasks = {task.name: task for task in find_tasks(path)}
+        folder = Path(__file__).with_name("examples") if path is None else path
+        self.harbor_tasks = {task.name: task for task in find_tasks(folder)}
         self.backend, self.split = backend, split
         self.command_timeout_s = command_timeout_s
         splits = tuple(dict.fromkeys((*STANDARD_SPLITS, split)))

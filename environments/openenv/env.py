@@ -26,7 +26,8 @@ INVALID_CODES = ("VALIDATION_ERROR", "EXECUTION_ERROR", "INVALID_JSON")
 class OpenEnvEnv(Env):
     """An OpenEnv server (``openenv-core``) as an agentrl `Env`.
 
-    At construction ``GET /health`` must answer (else `OpenEnvError` naming ``base_url``) and
+    ``base_url`` defaults to OpenEnv's usual ``http://localhost:8000``. At construction
+    ``GET /health`` must answer (else `OpenEnvError` naming ``base_url``) and
     ``GET /schema`` gives the action model. ``reset`` opens (or reuses) this env's WebSocket
     session and sends ``reset`` with the task's seed; ``step`` parses the text action into the
     action model (`ActionSchema.parse`) and sends it. An action that does not fit, or that the
@@ -43,7 +44,8 @@ class OpenEnvEnv(Env):
     and ``info["success"]`` is that sum above ``success_threshold``.
     """
 
-    def __init__(self, base_url: str, *, max_turns: int = 20, timeout_s: float = 30.0,
+    def __init__(self, base_url: str = "http://localhost:8000", *, max_turns: int = 20,
+                 timeout_s: float = 30.0,
                  retries: int = 3, backoff_s: float = 0.5, tasks_per_split: int = 100,
                  state_key_from: Literal["observation", "state"] = "observation",
                  success_threshold: float = 0.0, env_id: str = "openenv") -> None:
