@@ -12,8 +12,15 @@ from typing import Any, Literal
 
 import torch
 
-from agentrl.algos.entropy import ENTROPY_TERMS
-from agentrl.algos.registry import get_advantage, get_shaping, list_advantages, list_shapings
+from agentrl.algos.entropy import list_entropy_terms
+from agentrl.algos.registry import (
+    advantage_needs,
+    get_advantage,
+    get_shaping,
+    list_advantages,
+    list_shapings,
+    shaping_needs,
+)
 from agentrl.core.env import Env
 from agentrl.core.env_target import EnvBuildError, EnvTargetError, build_env
 from agentrl.core.registry import env_class, make
@@ -131,12 +138,15 @@ def _check_names(recipe: Recipe) -> None:
             )
     _check_options("algorithm.advantage_options", algorithm.advantage,
                    get_advantage(algorithm.advantage), algorithm.advantage_options)
+    needs = advantage_needs(algorithm.advantage, algorithm.advantage_options)
     if algorithm.critic_options:
         from agentrl.algos.critic import Critic
 
-        if algorithm.advantage != "gae":
-            raise RecipeError(f"recipe: algorithm.critic_options: only advantage 'gae' has a "
-                              f"critic, not {algorithm.advantage!r}")
+        if needs.values is None:
+            with_critic = [name for name in list_advantages() if advantage_needs(name).values]
+            raise RecipeError(f"recipe: algorithm.critic_options: advantage "
+                              f"{algorithm.advantage!r} (with these advantage_options) uses no "
+                              f"critic; estimators with one: {', '.join(with_critic)}")
         for fixed, source in (("level", "algorithm.advantage_options.level"), ("seed", "seed")):
             if fixed in algorithm.critic_options:
                 raise RecipeError(f"recipe: algorithm.critic_options.{fixed}: set by {source}")
@@ -149,20 +159,30 @@ def _check_names(recipe: Recipe) -> None:
                 f"({', '.join(algorithm.shaping) or 'empty'})"
             )
         _check_options(f"algorithm.shaping_options.{name}", name, get_shaping(name), options)
-    if algorithm.entropy not in ENTROPY_TERMS:
-        raise RecipeError(
-            f"recipe: algorithm.entropy={algorithm.entropy!r}; allowed: {', '.join(ENTROPY_TERMS)}"
-        )
+    if algorithm.entropy not in list_entropy_terms():
+        raise RecipeError(f"recipe: algorithm.entropy={algorithm.entropy!r}; allowed: "
+                          f"{', '.join(list_entropy_terms())}")
     if recipe.trainer.iterations and recipe.optim.micro_batch_size > recipe.optim.minibatch_size:
         raise RecipeError(
             f"recipe: optim.micro_batch_size={recipe.optim.micro_batch_size} is larger than "
             f"optim.minibatch_size={recipe.optim.minibatch_size}"
         )
-    if algorithm.advantage in {"grpo", "rloo", "gigpo", "salt"} and recipe.rollout.group_size < 2:
-        raise RecipeError(
-            f"recipe: rollout.group_size={recipe.rollout.group_size}: "
-            f"{algorithm.advantage} compares rollouts of a group; use at least 2"
-        )
+    _check_group_size(recipe)
+
+
+def _check_group_size(recipe: Recipe) -> None:
+    """Each method's declared smallest group (`Needs.group_size`) fits rollout.group_size."""
+    algorithm = recipe.algorithm
+    declared = [(algorithm.advantage, advantage_needs(algorithm.advantage,
+                                                      algorithm.advantage_options))]
+    declared += [(name, shaping_needs(name, algorithm.shaping_options.get(name, {})))
+                 for name in algorithm.shaping]
+    for name, needs in declared:
+        if needs.group_size > recipe.rollout.group_size:
+            raise RecipeError(
+                f"recipe: rollout.group_size={recipe.rollout.group_size}: "
+                f"{name} compares rollouts of a group; use at least {needs.group_size}"
+            )
 
 
 def _check_options(key: str, name: str, fn: Callable[..., Any], options: dict[str, Any],
@@ -203,7 +223,7 @@ def _check_warm_start(recipe: Recipe, env: Env) -> None:
 
 
 def _check_requirements(recipe: Recipe, env: Env) -> None:
-    """Method-specific needs: IGPO needs ground truth, GiGPO/SALT a varying state_key."""
+    """What the methods declared they need (ground truth, a varying state_key) is there."""
     try:
         from agentrl.algos.advantages.requirements import unmet_requirements
     except ImportError:

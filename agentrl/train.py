@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from agentrl.algos.phases import prepare_shapings
 from agentrl.algos.trainer import Trainer
 from agentrl.core.env import Env
 from agentrl.core.ray_env import shutdown_ray
@@ -34,7 +35,6 @@ from agentrl.policy.hf import HFPolicy
 from agentrl.policy.threads import adapt_threads
 from agentrl.preflight import check_recipe, check_trainable, env_factory
 from agentrl.recipe import Recipe, RecipeError, load_recipe
-from agentrl.rewards.spa_explore import prepare_shapings
 from agentrl.rollout.dynamic_sampling import DynamicSamplingOptions, collect_groups
 from agentrl.rollout.runner import RolloutRunner
 from agentrl.rollout.writer import TrajectoryWriter

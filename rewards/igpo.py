@@ -40,6 +40,7 @@ from typing import Any
 import torch
 
 from agentrl.algos.context import ShapingContext
+from agentrl.algos.needs import Needs
 from agentrl.algos.registry import register_shaping
 from agentrl.core.types import Trajectory, Turn
 from agentrl.policy.multimodal import trajectory_prompt_images
@@ -132,7 +133,7 @@ def _write(trajectory: Trajectory, rewards: list[float]) -> None:
         }
 
 
-@register_shaping("igpo")
+@register_shaping("igpo", needs=Needs(ground_truth=True))
 def igpo(
     trajectories: list[Trajectory],
     *,

@@ -41,6 +41,7 @@ from typing import Any, Literal
 
 from agentrl.algos.advantages.returns import check_choice
 from agentrl.algos.context import ShapingContext
+from agentrl.algos.needs import Needs
 from agentrl.algos.registry import register_shaping
 from agentrl.core.types import Trajectory
 from agentrl.rewards import spa_explore
@@ -82,13 +83,15 @@ def _frozen_estimator(context: ShapingContext) -> ProgressEstimator:
         raise ValueError(
             "spa: fit='offline' (the paper's pipeline) labels with the progress estimator "
             "fitted once on the warm-started policy's exploration, but none was fitted; "
-            "`agentrl train` runs that phase (spa.before_training), outside it call "
+            "`agentrl train` runs that phase (its Needs.before_training), outside it call "
             "agentrl.rewards.spa_explore.explore_and_fit first, or set fit: online"
         )
     return context.state[STATE_KEY]
 
 
-@register_shaping("spa")
+# the paper's exploration and fit run once before RL (fit="online" makes the hook a no-op)
+@register_shaping("spa", needs=Needs(hidden_states=True, step_rewards=True,
+                                     before_training=spa_explore.prepare))
 def spa(
     trajectories: list[Trajectory],
     *,
@@ -149,6 +152,3 @@ def _label(active: list[Trajectory], progress: list[float], grounding: float) ->
             }
         trajectory.step_rewards_include_outcome = True  # Σ_t c_t is fitted to R
 
-
-# the shaping declares the phase it needs before RL (the paper's exploration and fit)
-spa.before_training = spa_explore.prepare  # type: ignore[attr-defined]

@@ -7,9 +7,9 @@ explores the train tasks (the authors' code, WangHanLinHenry/SPA-RL-Agent @ ed20
 progress estimator is trained on the collected episodes (``prm/train_our_progress_model.py``)
 and then only labels (``prm/inference_prm.py``) while PPO trains.
 
-``agentrl train`` calls `prepare_shapings` once, after the warm start: each recipe shaping
-that declares a ``before_training`` hook (SPA's is `prepare`) runs it. `prepare` keeps the
-phase's results in ``<run>/spa/``:
+``agentrl train`` calls `agentrl.algos.phases.prepare_shapings` once, after the warm start:
+each recipe shaping that declares a ``before_training`` hook (SPA's is `prepare`) runs it.
+`prepare` keeps the phase's results in ``<run>/spa/``:
 
 - ``exploration.jsonl``: a header (the options it was made with), then the episodes; written
   as ``exploration.jsonl.tmp`` and renamed when complete, so a killed phase leaves no
@@ -27,8 +27,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentrl.algos.context import ShapingContext
+from agentrl.algos.phases import TrainingStart
 from agentrl.core.types import Task, Trajectory
 from agentrl.rewards.progress_model import STATE_KEY, ProgressEstimator, turn_features
 from agentrl.rollout.runner import RolloutRunner
@@ -71,33 +71,6 @@ def check_explore_options(fit: str, explore: dict[str, Any] | None) -> ExploreOp
         return ExploreOptions(**(explore or {}))
     except ValueError as error:
         raise ValueError(f"spa: bad explore options: {error}") from None
-
-
-@dataclass
-class TrainingStart:
-    """What the train loop hands a shaping's ``before_training`` hook."""
-
-    make_runner: Callable[[], RolloutRunner]  # rolls out with the policy as it starts RL
-    tasks: Sequence[Task]  # env.train_split
-    run_dir: Path
-    start: int  # the iteration RL starts (or resumes) at
-    seed: int
-    parallel: Any  # agentrl.run.distributed strategy
-    progress: bool = False
-
-
-def prepare_shapings(recipe: Any, context: ShapingContext, sampler: Any,
-                     make_env: Callable[[], Any], tasks: Sequence[Task], run_dir: Path, *,
-                     start: int, parallel: Any) -> None:
-    """Run the ``before_training`` hook of each of the recipe's shapings that has one."""
-    from agentrl.algos.registry import get_shaping
-
-    begin = TrainingStart(lambda: RolloutRunner(make_env, sampler, recipe.rollout), tasks,
-                          run_dir, start, recipe.seed, parallel, recipe.logging.progress)
-    for name in recipe.algorithm.shaping:
-        hook = getattr(get_shaping(name), "before_training", None)
-        if hook is not None:
-            hook(context, dict(recipe.algorithm.shaping_options.get(name, {})), begin)
 
 
 def prepare(context: ShapingContext, options: dict[str, Any], begin: TrainingStart) -> None:

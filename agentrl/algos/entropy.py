@@ -19,12 +19,29 @@ batch and over ranks (padding micro-batches excluded) and hands the totals to
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import torch
 
-ENTROPY_TERMS = ("none", "plain", "epo")
+from agentrl.algos.needs import Declaration
+from agentrl.registry_base import Registry
+
+ENTROPY_TERMS: Registry[Any] = Registry("entropy term")
+"""Entropy terms by name: factories ``(**options) -> term``; "none" is the absence of one."""
+
+
+def register_entropy(name: str, needs: Declaration | None = None) -> Callable[[Any], Any]:
+    """Decorator: register an entropy-term factory under ``name``, declaring its needs."""
+    return ENTROPY_TERMS.register(name, needs)
+
+
+def list_entropy_terms() -> list[str]:
+    """"none" and the registered entropy terms."""
+    import agentrl.algos.epo  # noqa: F401  (registers the built-in EPO term)
+
+    return ["none", *ENTROPY_TERMS.names()]
 EntropyAggregation = Literal["loss", "trajectory"]
 AGGREGATIONS = ("loss", "trajectory")
 
@@ -38,6 +55,7 @@ class TrainingPhase:
     progress: float = 0.0
 
 
+@register_entropy("plain")
 class PlainEntropy:
     """Plain entropy bonus: coef · H, H aggregated as the policy term (``aggregation='loss'``)."""
 
@@ -89,11 +107,10 @@ def make_entropy_regularizer(name: str, **options: Any) -> Any:
         if options:
             raise ValueError(f"entropy term 'none' takes no options; got {sorted(options)}")
         return None
-    from agentrl.algos.epo import make_epo
-
-    if name == "plain":
-        check_options("entropy term 'plain'", PlainEntropy, options)
-        return PlainEntropy(**options)
-    if name == "epo":
-        return make_epo(**options)
-    raise ValueError(f"entropy term {name!r} is unknown; known: {', '.join(ENTROPY_TERMS)}")
+    if name not in list_entropy_terms():
+        raise ValueError(f"entropy term {name!r} is unknown; known: "
+                         f"{', '.join(list_entropy_terms())}")
+    factory = ENTROPY_TERMS.get(name)
+    if inspect.isclass(factory):
+        check_options(f"entropy term {name!r}", factory, options)
+    return factory(**options)

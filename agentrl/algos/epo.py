@@ -46,7 +46,13 @@ from typing import Any, Literal
 
 import torch
 
-from agentrl.algos.entropy import AGGREGATIONS, EntropyAggregation, TrainingPhase, check_options
+from agentrl.algos.entropy import (
+    AGGREGATIONS,
+    EntropyAggregation,
+    TrainingPhase,
+    check_options,
+    register_entropy,
+)
 
 Variant = Literal["paper", "code"]
 
@@ -292,6 +298,7 @@ def _check_variant(state: dict[str, Any], variant: Variant) -> None:
 VARIANTS = {"paper": EPOPaper, "code": EPOCode}
 
 
+@register_entropy("epo")
 def make_epo(variant: Variant = "paper", **options: Any) -> EPOPaper | EPOCode:
     """EPO's entropy term, ``variant`` 'paper' (the default) or 'code', with its options;
     an option of the other variant is a clear error."""

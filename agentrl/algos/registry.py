@@ -14,24 +14,41 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from agentrl.algos.needs import Declaration, Needs, resolve
 from agentrl.core.types import Trajectory
 from agentrl.registry_base import Registry
 
 AdvantageFn = Callable[..., list[list[float | list[float]]]]
 ShapingFn = Callable[..., list[Trajectory]]
+Options = dict[str, Any]
 
 ADVANTAGES: Registry[AdvantageFn] = Registry("advantage estimator")
 SHAPINGS: Registry[ShapingFn] = Registry("shaping")
 
 
-def register_advantage(name: str) -> Callable[[AdvantageFn], AdvantageFn]:
-    """Decorator: register an advantage estimator under ``name``."""
-    return ADVANTAGES.register(name)
+def register_advantage(name: str, needs: Declaration | None = None
+                       ) -> Callable[[AdvantageFn], AdvantageFn]:
+    """Decorator: register an advantage estimator under ``name``, declaring what it
+    ``needs`` (a `Needs`, or a function of its options returning one)."""
+    return ADVANTAGES.register(name, needs)
 
 
-def register_shaping(name: str) -> Callable[[ShapingFn], ShapingFn]:
-    """Decorator: register a reward shaping under ``name``."""
-    return SHAPINGS.register(name)
+def register_shaping(name: str, needs: Declaration | None = None
+                     ) -> Callable[[ShapingFn], ShapingFn]:
+    """Decorator: register a reward shaping under ``name``, declaring what it ``needs``."""
+    return SHAPINGS.register(name, needs)
+
+
+def advantage_needs(name: str, options: Options | None = None) -> Needs:
+    """What estimator ``name`` declared it needs under ``options``."""
+    _load_builtins()
+    return resolve(ADVANTAGES.declared(name), options or {})
+
+
+def shaping_needs(name: str, options: Options | None = None) -> Needs:
+    """What shaping ``name`` declared it needs under ``options``."""
+    _load_builtins()
+    return resolve(SHAPINGS.declared(name), options or {})
 
 
 def _load_builtins() -> None:
@@ -69,6 +86,3 @@ def group_by_id(trajectories: list[Trajectory]) -> dict[str, list[int]]:
     for index, trajectory in enumerate(trajectories):
         groups.setdefault(trajectory.group_id, []).append(index)
     return groups
-
-
-Options = dict[str, Any]

@@ -35,12 +35,11 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agentrl.algos.advantages.batch import TurnBatch
-from agentrl.algos.advantages.requirements import requirements
 from agentrl.algos.advantages.whitening import whiten
 from agentrl.algos.context import ShapingContext
 from agentrl.algos.entropy import TrainingPhase, make_entropy_regularizer
 from agentrl.algos.loss import LossAggregation, aggregate, aggregate_turns, clipped_policy_terms
-from agentrl.algos.registry import get_advantage, get_shaping
+from agentrl.algos.registry import advantage_needs, get_advantage, get_shaping
 from agentrl.algos.rollout_correction import (
     RolloutCorrection,
     mismatch_metrics,
@@ -82,8 +81,9 @@ class AlgorithmOptions(BaseModel):
     )
     critic_options: dict[str, Any] = Field(
         default_factory=dict,
-        description="Options of the PPO critic built for advantage 'gae' (hidden, lr, "
-                    "batch_size, fit_epochs); its level follows advantage_options.level.",
+        description="Options of the critic built when the estimator declares it needs values "
+                    "(hidden, lr, batch_size, fit_epochs); its level follows "
+                    "advantage_options.level.",
     )
     advantage_whitening: bool = Field(
         default=False,
@@ -185,9 +185,9 @@ class Trainer:
         self.parallel = parallel or SingleProcess()
         if optim.activation_checkpointing:  # before FSDP wraps the layers
             enable_activation_checkpointing(policy.model)
-        # REINFORCE++ puts the KL to the reference in the reward: the trainer scores it
-        self.kl_in_reward = "kl" in requirements(algorithm.advantage,
-                                                 **algorithm.advantage_options)
+        # what the estimator declared: a critic, the reference's log-probs in the reward
+        self.needs = advantage_needs(algorithm.advantage, algorithm.advantage_options)
+        self.kl_in_reward = self.needs.reference_logprobs
         self.uses_reference = algorithm.kl_coef > 0 or self.kl_in_reward
         self.reference = self._make_reference() if self.uses_reference else None
         self.parallel.prepare(policy.model)  # copied before: FSDP modules cannot be copied
@@ -202,7 +202,7 @@ class Trainer:
         self.reference_anchored = False  # True once the reference is not the start model
         self.context = ShapingContext(policy=policy, state={}, iteration=0, progress=0.0, seed=seed)
         self.critic = None
-        if algorithm.advantage == "gae":
+        if self.needs.values is not None:
             from agentrl.algos.critic import Critic
 
             self.critic = Critic(policy, level=algorithm.advantage_options.get("level", "turn"),
@@ -406,13 +406,9 @@ class Trainer:
                 for sample, own in zip(samples, logprobs, strict=True)]
 
     def _fit_critic(self, shaped: list[Trajectory], batch: TurnBatch) -> dict[str, float]:
-        from agentrl.algos.advantages.gae import gae_returns
-
-        assert self.critic is not None
-        options = self.algorithm.advantage_options
-        returns_options = {k: options[k] for k in ("gamma", "lam", "outcome", "level")
-                           if k in options}
-        return self.critic.fit(shaped, gae_returns(batch, **returns_options))
+        """Fit the critic on the targets the estimator declared (`Needs.values`)."""
+        assert self.critic is not None and self.needs.values is not None
+        return self.critic.fit(shaped, self.needs.values(batch, **self.algorithm.advantage_options))
 
     def _optimizer_step(
         self, minibatch: list[TurnSample], phase: TrainingPhase, turn_weights: dict[int, float],

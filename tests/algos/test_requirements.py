@@ -20,8 +20,8 @@ def test_requirement_names_per_estimator():
     assert requirements("gigpo") == {"state_key"}
     assert requirements("salt") == {"state_key"}
     assert requirements("gae") == {"values"}
-    assert requirements("spa", mode="gae") == {"values"}
-    assert requirements("spa") == set()
+    assert requirements("spa") == {"values"}  # the paper's PPO: mode gae is the default
+    assert requirements("spa", mode="group_returns") == set()
     assert requirements("grpo") == set()
     assert requirements("reinforce++") == set()
     assert requirements("reinforce++", kl_coef=0.1) == {"kl"}

@@ -33,7 +33,7 @@ def test_group_returns_mode_with_positional_baseline(traj):
         traj("g", 0.0, rewards=[0.1]),
         traj("g", 0.0, rewards=[9.0], errored=True),
     ]
-    advantages = spa(batch, gamma=0.5)  # the default mode is group_returns
+    advantages = spa(batch, gamma=0.5, mode="group_returns")
     g_0 = [0.5 + 0.5 * 0.5, 0.5]  # [0.75, 0.5]
     g_1 = [0.1]
     mean_t0 = (g_0[0] + g_1[0]) / 2  # 0.425

@@ -27,7 +27,7 @@ Defaults γ = λ = 1.0 follow verl's PPO for LLM agents (undiscounted episodic r
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -38,6 +38,7 @@ from agentrl.algos.advantages.returns import (
     check_choice,
     reward_matrix,
 )
+from agentrl.algos.needs import Needs
 from agentrl.algos.registry import register_advantage
 from agentrl.core.types import Trajectory
 
@@ -101,7 +102,13 @@ def _gae(trajectories: list[Trajectory] | TurnBatch, gamma: float, lam: float,
     return batch.scatter(advantages + values if targets else advantages)
 
 
-@register_advantage("gae")
+def critic_targets(batch: TurnBatch, **options: Any) -> list[list[float | list[float]]]:
+    """The critic's regression targets under the estimator's ``options`` (`gae_returns`)."""
+    return gae_returns(batch, **{key: options[key] for key in ("gamma", "lam", "outcome", "level")
+                                 if key in options})
+
+
+@register_advantage("gae", needs=Needs(values=critic_targets))
 def gae(
     trajectories: list[Trajectory] | TurnBatch,
     *,

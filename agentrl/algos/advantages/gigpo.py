@@ -44,6 +44,7 @@ from agentrl.algos.advantages.returns import (
     check_choice,
     reward_matrix,
 )
+from agentrl.algos.needs import Needs
 from agentrl.algos.registry import register_advantage
 from agentrl.core.types import Trajectory
 
@@ -101,7 +102,7 @@ def step_advantages(returns: np.ndarray, codes: np.ndarray, use_std: bool,
     return centred / (std[codes] + eps) if use_std else centred
 
 
-@register_advantage("gigpo")
+@register_advantage("gigpo", needs=Needs(group_size=2, state_key=True))
 def gigpo(
     trajectories: list[Trajectory] | TurnBatch,
     *,

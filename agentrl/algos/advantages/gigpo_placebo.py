@@ -18,6 +18,7 @@ import numpy as np
 from agentrl.algos.advantages.batch import TurnBatch
 from agentrl.algos.advantages.gigpo import anchor_codes, gigpo_with_anchors
 from agentrl.algos.advantages.returns import OutcomeMode
+from agentrl.algos.needs import Needs
 from agentrl.algos.registry import register_advantage
 from agentrl.core.types import Trajectory
 
@@ -36,7 +37,7 @@ def shuffled_within_groups(codes: np.ndarray, groups: np.ndarray,
     return out
 
 
-@register_advantage("gigpo-placebo")
+@register_advantage("gigpo-placebo", needs=Needs(state_key=True))
 def gigpo_placebo(
     trajectories: list[Trajectory] | TurnBatch,
     *,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from agentrl.algos.advantages.batch import TurnBatch, group_stats
+from agentrl.algos.needs import Needs
 from agentrl.algos.registry import register_advantage
 from agentrl.core.types import Trajectory
 
@@ -22,7 +23,7 @@ def grpo_advantages(batch: TurnBatch, normalize_std: bool, eps: float) -> np.nda
     return centred / (std[batch.group] + eps) if normalize_std else centred
 
 
-@register_advantage("grpo")
+@register_advantage("grpo", needs=Needs(group_size=2))
 def grpo(
     trajectories: list[Trajectory] | TurnBatch, *, normalize_std: bool = True,
     eps: float = 1e-6,

@@ -50,6 +50,7 @@ from agentrl.algos.advantages.returns import (
     check_choice,
     reward_matrix,
 )
+from agentrl.algos.needs import Needs
 from agentrl.algos.registry import register_advantage
 from agentrl.core.types import Trajectory
 
@@ -71,7 +72,7 @@ def padded_position_baseline(batch: TurnBatch, returns: np.ndarray) -> np.ndarra
     return (returns - baseline) * batch.mask
 
 
-@register_advantage("igpo")
+@register_advantage("igpo", needs=Needs(ground_truth=True, step_rewards=True))
 def igpo(
     trajectories: list[Trajectory] | TurnBatch,
     *,

@@ -25,7 +25,8 @@ inside a turn. ``level`` picks the sample unit:
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 import numpy as np
 
@@ -36,6 +37,7 @@ from agentrl.algos.advantages.returns import (
     check_choice,
     reward_matrix,
 )
+from agentrl.algos.needs import Needs
 from agentrl.algos.registry import register_advantage
 from agentrl.core.types import Trajectory
 
@@ -51,7 +53,12 @@ def pooled_stats(values: np.ndarray, weights: np.ndarray | None = None) -> tuple
     return float(mean[0]), float(std[0])
 
 
-@register_advantage("reinforce++")
+def _needs(options: Mapping[str, Any]) -> Needs:
+    """The KL in the reward (``kl_coef > 0``) needs per-token reference log-probs."""
+    return Needs(reference_logprobs=bool(options.get("kl_coef", 0.0)))
+
+
+@register_advantage("reinforce++", needs=_needs)
 def reinforce_pp(
     trajectories: list[Trajectory] | TurnBatch,
     *,

@@ -1,40 +1,37 @@
 """What each advantage estimator needs from the data, and checks that say what is missing.
 
 ``requirements(name, **options)`` says what a method (an estimator, or a shaping of the
-same name) reads beyond outcome rewards. Checks: ``unmet_requirements(names, env, split)``
+same name) reads beyond outcome rewards, from the `agentrl.algos.needs.Needs` it declared
+where it was registered. Checks: ``unmet_requirements(names, env, split)``
 before training (the recipe preflight: tasks' ground truth, a state_key on reset),
 ``check_tasks`` on a list of tasks, and ``check_trajectories`` on a batch of rollouts (the
 only place a *constant* state_key can be told apart from a start state shared by tasks).
 The requirement names:
 
-- ``"ground_truth"``: every task has ``Task.ground_truth`` (IGPO's information gain);
-- ``"state_key"``: turns carry a ``state_key`` that is not the same everywhere (GiGPO's
-  anchor states, SALT's graph nodes — a constant key merges every step into one group);
-- ``"values"``: every turn has the critic's ``turn.info["value"]`` (GAE, SPA with GAE);
+- ``"ground_truth"``: every task has ``Task.ground_truth``;
+- ``"state_key"``: turns carry a ``state_key`` that is not the same everywhere (a constant
+  key merges every step into one group);
+- ``"values"``: every turn has the critic's ``turn.info["value"]``;
 - ``"kl"``: every turn has its KL to the reference policy, ``turn.info["token_kl"]`` per
-  action token and ``turn.info["kl"]`` summed (REINFORCE++ with ``kl_coef > 0``: the
-  trainer writes them, scoring the reference before estimating advantages).
+  action token and ``turn.info["kl"]`` summed (the trainer writes them, scoring the
+  reference before estimating advantages).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from agentrl.algos.registry import list_advantages, list_shapings
+from agentrl.algos.registry import (
+    ADVANTAGES,
+    SHAPINGS,
+    advantage_needs,
+    list_advantages,
+    list_shapings,
+    shaping_needs,
+)
 from agentrl.core.env import Env
 from agentrl.core.types import Task, Trajectory
 from agentrl.registry_base import UnknownNameError
-
-_STATIC: dict[str, set[str]] = {
-    "grpo": set(),
-    "rloo": set(),
-    "reinforce++": set(),
-    "gae": {"values"},
-    "gigpo": {"state_key"},
-    "gigpo-placebo": {"state_key"},
-    "salt": {"state_key"},
-    "igpo": {"ground_truth"},
-}
 
 
 class RequirementError(ValueError):
@@ -42,23 +39,23 @@ class RequirementError(ValueError):
 
 
 def requirements(name: str, **options: object) -> set[str]:
-    """The requirement names of estimator ``name`` under ``options`` (unknown names: none)."""
-    if name == "spa":
-        return {"values"} if options.get("mode") == "gae" else set()
-    if name == "reinforce++" and options.get("kl_coef", 0.0):
-        return {"kl"}
-    return set(_STATIC.get(name, set()))
+    """The requirement names method ``name`` (an estimator, a shaping, or both under one
+    name) declared for ``options`` where it was registered (unknown names: none)."""
+    needs: set[str] = set()
+    for registry, declared in ((ADVANTAGES, advantage_needs), (SHAPINGS, shaping_needs)):
+        if name in registry:
+            needs |= declared(name, options).requirement_names()
+    return needs
 
 
-def _ground_truth_problem(tasks: Sequence[Task]) -> str | None:
+def _ground_truth_problem(tasks: Sequence[Task], who: str = "this method") -> str | None:
     missing = [task.id for task in tasks if task.ground_truth is None]
     if not missing:
         return None
     shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
     return (
         f"{len(missing)} of {len(tasks)} tasks have no ground_truth ({shown}); "
-        "IGPO needs the answer to measure information gain — pick tasks with answers "
-        "or another estimator"
+        f"{who} needs the answer — pick tasks with answers or another method"
     )
 
 
@@ -108,7 +105,7 @@ def _raise(name: str, problems: list[str]) -> None:
 def check_tasks(name: str, tasks: Sequence[Task], **options: object) -> None:
     """Before training: raise ``RequirementError`` if ``tasks`` lack what ``name`` needs."""
     if "ground_truth" in requirements(name, **options):
-        problem = _ground_truth_problem(tasks)
+        problem = _ground_truth_problem(tasks, name)
         _raise(name, [problem] if problem else [])
 
 
@@ -140,7 +137,7 @@ def unmet_requirements(names: Sequence[str], env: Env, split: str) -> list[str]:
             )
         needs = requirements(name)
         if "ground_truth" in needs:
-            problem = _ground_truth_problem(env.tasks(split))
+            problem = _ground_truth_problem(env.tasks(split), name)
             if problem:
                 problems.append(f"{name} on split {split!r}: {problem}")
         if "state_key" in needs:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from agentrl.algos.advantages.batch import TurnBatch, group_stats
+from agentrl.algos.needs import Needs
 from agentrl.algos.registry import register_advantage
 from agentrl.core.types import Trajectory
 
@@ -24,7 +25,7 @@ def rloo_advantages(batch: TurnBatch) -> np.ndarray:
     return np.where(k > 1, rewards - others, 0.0)
 
 
-@register_advantage("rloo")
+@register_advantage("rloo", needs=Needs(group_size=2))
 def rloo(trajectories: list[Trajectory] | TurnBatch) -> list[list[float]]:
     """A_i = R_i − mean_{j≠i} R_j (Ahmadian et al. 2024, eq. 7), R = ``outcome_reward``.
 

@@ -52,6 +52,7 @@ from agentrl.algos.advantages.batch import TurnBatch, distinct, intern, pair_cod
 from agentrl.algos.advantages.grpo import grpo_advantages
 from agentrl.algos.advantages.returns import check_choice
 from agentrl.algos.advantages.rloo import rloo_advantages
+from agentrl.algos.needs import Needs
 from agentrl.algos.registry import register_advantage
 from agentrl.core.types import Trajectory
 
@@ -102,7 +103,7 @@ def next_state_codes(batch: TurnBatch) -> np.ndarray:
     return intern(reached)
 
 
-@register_advantage("salt")
+@register_advantage("salt", needs=Needs(group_size=2, state_key=True))
 def salt(
     trajectories: list[Trajectory] | TurnBatch,
     *,
