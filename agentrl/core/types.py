@@ -7,9 +7,10 @@ trajectories can be written to JSONL, shipped between processes and reloaded.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 STANDARD_SPLITS = ("train", "valid", "heldout")
 
@@ -113,6 +114,46 @@ class Turn(_Model):
     info: dict[str, Any] = Field(default_factory=dict, description="StepResult.info of the step.")
     state_key: str = Field(default="", description="state_key of `observation`.")
     advantage: float | None = Field(default=None, description="Set by the trainer, for inspect.")
+    policy_version: int = Field(
+        default=0, ge=0,
+        description="Version of the policy that sampled this turn: the number of updates the "
+        "trainer had made when it was sampled (0: the initial weights).",
+    )
+
+
+class GroupKey(_Model):
+    """The identity of a group: the G rollouts of one task drawn for one batch.
+
+    ``repetition`` tells apart groups of the same task in the same batch (a task list that
+    cycles through few tasks draws a task more than once; each draw is its own group).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    task_id: str = Field(description="Task.id of every member.")
+    repetition: int = Field(
+        default=0, ge=0, description="Which draw of this task in the batch's task list (0, 1, …)."
+    )
+    scope: str = Field(
+        default="", description="The batch the group was drawn for, e.g. 'it3/' or 'eval/'."
+    )
+
+    @property
+    def group_id(self) -> str:
+        """The string the estimators group by: ``scope + task_id``, with ``#repetition``
+        appended for a repeated draw (so a batch without repeats keeps its old ids)."""
+        suffix = f"#{self.repetition}" if self.repetition else ""
+        return f"{self.scope}{self.task_id}{suffix}"
+
+    @classmethod
+    def for_tasks(cls, tasks: Sequence[Task], scope: str = "") -> list[GroupKey]:
+        """One key per entry of a batch's task list; a task's n-th draw gets repetition n."""
+        seen: dict[str, int] = {}
+        keys = []
+        for task in tasks:
+            keys.append(cls(task_id=task.id, repetition=seen.get(task.id, 0), scope=scope))
+            seen[task.id] = seen.get(task.id, 0) + 1
+        return keys
 
 
 class Trajectory(_Model):
@@ -132,14 +173,52 @@ class Trajectory(_Model):
     )
     error: str | None = Field(default=None, description="What failed, when errored.")
     truncated: bool = Field(default=False, description="Ended by the turn limit.")
-    group_id: str = Field(default="", description="Rollouts of the same task share a group_id.")
+    group: GroupKey | None = Field(
+        default=None,
+        description="The group this episode belongs to (set by the runner); None in files "
+        "written before groups had an identity, and in hand-built trajectories.",
+    )
+    group_id: str = Field(
+        default="",
+        description="Rollouts of one group share it; derived from `group` when that is set.",
+    )
     started_at: float = Field(default_factory=time.time)
     wall_time_s: float = Field(default=0.0)
     final_observation: Observation | None = Field(
         default=None, description="Observation after the last step."
     )
 
+    @model_validator(mode="after")
+    def _derive_group_id(self) -> Trajectory:
+        if self.group is None:
+            return self
+        if self.group.task_id != self.task.id:
+            raise ValueError(f"Trajectory.group.task_id {self.group.task_id!r} is not the "
+                             f"trajectory's task id {self.task.id!r}")
+        if self.group_id and self.group_id != self.group.group_id:
+            raise ValueError(f"Trajectory.group_id {self.group_id!r} disagrees with its group "
+                             f"{self.group!r} (whose id is {self.group.group_id!r})")
+        self.group_id = self.group.group_id
+        return self
+
     @property
     def total_reward(self) -> float:
         """Sum of the per-turn rewards."""
         return sum(turn.reward for turn in self.turns)
+
+    @property
+    def oldest_policy_version(self) -> int | None:
+        """The smallest `Turn.policy_version` of the episode (its staleness); None if no turn."""
+        return min((turn.policy_version for turn in self.turns), default=None)
+
+
+def group_members(
+    trajectories: Iterable[Trajectory], order: Sequence[str] = ()
+) -> dict[str, list[Trajectory]]:
+    """Trajectories grouped by identity (``group_id``), never by position: ``order``'s ids
+    first, in that order, then any others in order of first appearance; within a group,
+    members keep their order. An id of ``order`` with no member maps to an empty list."""
+    groups: dict[str, list[Trajectory]] = {group_id: [] for group_id in order}
+    for trajectory in trajectories:
+        groups.setdefault(trajectory.group_id, []).append(trajectory)
+    return groups

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentrl.core.types import Task, Trajectory
+from agentrl.core.types import GroupKey, Task, Trajectory, group_members
 
 if TYPE_CHECKING:
     from agentrl.rollout.runner import RolloutRunner
@@ -46,30 +46,46 @@ def is_mixed(group: list[Trajectory]) -> bool:
 
 def collect_groups(
     runner: RolloutRunner, tasks: list[Task], *, seed: int, group_prefix: str,
-    progress: bool, options: DynamicSamplingOptions,
+    progress: bool, options: DynamicSamplingOptions, keys: list[GroupKey] | None = None,
 ) -> tuple[list[Trajectory], dict[str, float]]:
     """The iteration's batch (task-major, ``runner.options.group_size`` per task) and the
-    dynamic-sampling metrics; without ``options.enabled`` one plain round."""
-    size = runner.options.group_size
-    batch = runner.run(tasks, seed=seed, group_prefix=group_prefix, progress=progress)
-    groups = [batch[k * size : (k + 1) * size] for k in range(len(tasks))]
-    first = sum(map(is_mixed, groups)) / max(1, len(groups))
+    dynamic-sampling metrics; without ``options.enabled`` one plain round.
+
+    Groups are found by identity (``keys``, default `GroupKey.for_tasks(tasks, group_prefix)`),
+    never by position, so the order the runner returns episodes in changes nothing."""
+    keys = GroupKey.for_tasks(tasks, group_prefix) if keys is None else keys
+    ids = [key.group_id for key in keys]
+    batch = runner.run(tasks, seed=seed, group_prefix=group_prefix, progress=progress, keys=keys)
+    groups = _groups(batch, ids)
+    first = sum(map(is_mixed, groups.values())) / max(1, len(groups))
     resampled, rounds = 0, 0
     while options.enabled and rounds < options.max_rounds:
-        redo = [k for k, group in enumerate(groups) if not is_mixed(group)]
+        redo = [k for k, group_id in enumerate(ids) if not is_mixed(groups[group_id])]
         if not redo:
             break
         rounds += 1
-        fresh = runner.run([tasks[k] for k in redo], seed=seed + rounds * ROUND_SEED_STRIDE,
-                           group_prefix=group_prefix, progress=progress)
+        redo_keys = [keys[k] for k in redo]
+        fresh = _groups(runner.run([tasks[k] for k in redo], keys=redo_keys,
+                                   seed=seed + rounds * ROUND_SEED_STRIDE,
+                                   group_prefix=group_prefix, progress=progress),
+                        [key.group_id for key in redo_keys])
         resampled += len(redo)
-        for n, k in enumerate(redo):
-            candidate = fresh[n * size : (n + 1) * size]
+        for group_id, candidate in fresh.items():
             if is_mixed(candidate):
-                groups[k] = candidate
-    mixed = sum(map(is_mixed, groups)) / max(1, len(groups))
+                groups[group_id] = candidate
+    mixed = sum(map(is_mixed, groups.values())) / max(1, len(groups))
     metrics = {"rollout/mixed_group_fraction": mixed,
                "rollout/mixed_group_fraction_first": first,
                "rollout/resampled_groups": float(resampled),
                "rollout/dynamic_rounds": float(rounds)}
-    return [t for group in groups for t in group], metrics
+    return [t for group in groups.values() for t in group], metrics
+
+
+def _groups(batch: list[Trajectory], ids: list[str]) -> dict[str, list[Trajectory]]:
+    """``batch`` grouped by identity in the order of ``ids``; refuses a stray episode."""
+    groups = group_members(batch, ids)
+    if len(groups) != len(ids):
+        stray = sorted(set(groups) - set(ids))
+        raise ValueError(f"dynamic sampling: the runner returned episodes of groups {stray} "
+                         f"that the batch did not ask for")
+    return groups

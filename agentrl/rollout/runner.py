@@ -20,7 +20,7 @@ from pydantic import ConfigDict, Field
 from tqdm.auto import tqdm
 
 from agentrl.core.env import Env
-from agentrl.core.types import Observation, StepResult, Task, Trajectory, Turn
+from agentrl.core.types import GroupKey, Observation, StepResult, Task, Trajectory, Turn
 from agentrl.policy.base import Generation, Policy, SamplingParams
 from agentrl.policy.multimodal import image_digest, message_images
 from agentrl.rollout.dynamic_sampling import DynamicSamplingOptions
@@ -70,7 +70,11 @@ def outcome_of(result: StepResult) -> float:
 
 
 class RolloutRunner:
-    """Collects groups of trajectories from envs made by ``make_env`` with ``policy``."""
+    """Collects groups of trajectories from envs made by ``make_env`` with ``policy``.
+
+    Every trajectory carries its group's identity (`GroupKey`) and every turn the
+    ``policy_version`` the runner holds when the turn is sampled: whoever updates the
+    sampler's weights sets it (the train loop: the number of updates made)."""
 
     def __init__(
         self,
@@ -86,19 +90,25 @@ class RolloutRunner:
         self.on_finish = on_finish
         self._envs: list[Env | None] = []
         self._executor = ThreadPoolExecutor(self.options.workers)
+        self.policy_version = 0
 
     def run(
         self, tasks: list[Task], *, group_size: int | None = None, seed: int = 0,
-        group_prefix: str = "", progress: bool = True,
+        group_prefix: str = "", progress: bool = True, keys: list[GroupKey] | None = None,
     ) -> list[Trajectory]:
-        """Run ``group_size`` episodes of each task; return them in task-major order."""
+        """Run ``group_size`` episodes of each task; return them in task-major order.
+
+        ``keys`` names each task's group (default `GroupKey.for_tasks(tasks, group_prefix)`);
+        give them when ``tasks`` is part of a larger batch (a rank's share, a resampling
+        round), so that a repeated task keeps its batch-wide repetition index."""
         size = group_size or self.options.group_size
+        keys = GroupKey.for_tasks(tasks, group_prefix) if keys is None else keys
+        if [k.task_id for k in keys] != [t.id for t in tasks]:
+            raise ValueError(f"RolloutRunner.run: keys {[k.task_id for k in keys]} do not "
+                             f"name the tasks {[t.id for t in tasks]} one for one")
         episodes = [
-            _Episode(
-                slot=i * size + j,
-                trajectory=Trajectory(task=task, group_id=f"{group_prefix}{task.id}"),
-            )
-            for i, task in enumerate(tasks)
+            _Episode(slot=i * size + j, trajectory=Trajectory(task=task, group=key))
+            for i, (task, key) in enumerate(zip(tasks, keys, strict=True))
             for j in range(size)
         ]
         bar = tqdm(total=len(episodes), desc="rollout", unit="ep", disable=not progress,
@@ -109,8 +119,9 @@ class RolloutRunner:
                 bar.update(1)
         turn_index = 0
         while active := [e for e in episodes if not e.done]:
+            version = self.policy_version  # the weights this turn is sampled with
             generations = self._generate(active, seed + turn_index)
-            self._step_all(active, generations)
+            self._step_all(active, generations, version)
             bar.update(sum(e.done for e in active))
             turn_index += 1
         bar.close()
@@ -210,7 +221,8 @@ class RolloutRunner:
         sampling = self.options.sampling.model_copy(update={"seed": seed})
         return self.policy.generate(batch, sampling, tools=tools)
 
-    def _step_all(self, active: list[_Episode], generations: list[Generation]) -> None:
+    def _step_all(self, active: list[_Episode], generations: list[Generation],
+                  version: int) -> None:
         prefix = self.options.prompt.response_prefix
         parsed = [
             parse_reply(prefix + g.text, self._env(e.slot).spec.action_format,
@@ -235,7 +247,7 @@ class RolloutRunner:
                 continue
             if result is None:  # malformed reply: the env is not stepped
                 result = self._invalid_reply_result(episode, action.error or "malformed reply")
-            self._record(episode, generation, action.action or "", result)
+            self._record(episode, generation, action.action or "", result, version)
 
     def _invalid_reply_result(self, episode: _Episode, reason: str) -> StepResult:
         assert episode.observation is not None
@@ -246,7 +258,8 @@ class RolloutRunner:
                                                          "parse_error": reason})
 
     def _record(
-        self, episode: _Episode, generation: Generation, action: str, result: StepResult
+        self, episode: _Episode, generation: Generation, action: str, result: StepResult,
+        version: int,
     ) -> None:
         assert episode.observation is not None
         trajectory = episode.trajectory
@@ -262,6 +275,7 @@ class RolloutRunner:
                 reward=result.reward,
                 info=result.info,
                 state_key=episode.observation.state_key,
+                policy_version=version,
             )
         )
         episode.observation = result.observation

@@ -34,6 +34,8 @@ from typing import Any, TypeVar
 import torch
 from torch import nn
 
+from agentrl.core.types import GroupKey, Trajectory, group_members
+
 HEARTBEAT_S = 1.0  # how often each rank tells the store it is alive
 T = TypeVar("T")
 R = TypeVar("R")
@@ -56,7 +58,8 @@ class Discard:
 
 def interleave(parts: Sequence[Sequence[T]], unit: int) -> list[T]:
     """Undo strided sharding: ``parts[r]`` holds units r, r + N, r + 2N, … (``unit`` items
-    each, e.g. the G trajectories of one task); return the units in their original order."""
+    each); return the units in their original order. For items that have no identity of
+    their own (`map_sharded`'s results); trajectories go by group: `gather_groups`."""
     world = len(parts)
     units = sum(len(p) for p in parts) // max(1, unit)
     ordered: list[T] = []
@@ -64,6 +67,22 @@ def interleave(parts: Sequence[Sequence[T]], unit: int) -> list[T]:
         start = (index // world) * unit
         ordered += parts[index % world][start : start + unit]
     return ordered
+
+
+def gather_groups(parts: Sequence[Sequence[Trajectory]],
+                  keys: Sequence[GroupKey]) -> list[Trajectory]:
+    """The ranks' trajectories as one batch in the order of ``keys`` (the batch's groups),
+    each group's members together: grouped by identity, whatever rank or position each
+    came from. A group of ``keys`` with no member, or a member of no group of ``keys``, is
+    an error naming it."""
+    ids = [key.group_id for key in keys]
+    groups = group_members((t for part in parts for t in part), ids)
+    missing = [group_id for group_id in ids if not groups[group_id]]
+    stray = sorted(set(groups) - set(ids))
+    if missing or stray:
+        raise ValueError(f"gather_groups: groups without members {missing}, trajectories of "
+                         f"groups not in the batch {stray}")
+    return [t for group in groups.values() for t in group]
 
 
 class SingleProcess:
