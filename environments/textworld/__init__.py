@@ -6,4 +6,8 @@
 
 from agentrl.core.registry import register
 
-register("textworld", "agentrl.environments.textworld.env:TextWorldEnv")
+register(
+    "textworld", "agentrl.environments.textworld.env:TextWorldEnv",
+    # env processes import the engine and parse TextWorld's game logic once, ahead
+    preload=["agentrl.environments.textworld.env", "agentrl.environments.textworld.preload"],
+)
