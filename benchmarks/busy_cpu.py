@@ -38,12 +38,12 @@ def child(mode: str, overrides: list[str]) -> None:
         import torch  # first: OpenMP starts with its default wait policy
 
         torch.set_num_threads(os.cpu_count() or 1)
-    import agentrl.train as loop
-    from agentrl.algos.trainer import Trainer
+    import agentrl.run.loop as loop
     from agentrl.policy.threads import adapt_threads
-    from agentrl.preflight import check_recipe, env_factory
-    from agentrl.recipe import load_recipe
     from agentrl.rollout.runner import RolloutRunner
+    from agentrl.run.preflight import check_recipe, env_factory
+    from agentrl.run.recipe import load_recipe
+    from agentrl.update.trainer import Trainer
 
     recipe = load_recipe(str(RECIPE), ["warm_start.steps=0", "logging.progress=false",
                                       *overrides])

@@ -1,7 +1,7 @@
 """Advantage fidelity: every estimator's per-turn advantages against Monte-Carlo truth on the
 credit lab (toy/fork, its toy/chain control) and TextWorld, one frozen policy per env.
 
-Runs `agentrl.credit.report.credit_report` (what ``agentrl credit-report`` runs) per env and
+Runs `agentrl.lab.report.credit_report` (what ``agentrl credit-report`` runs) per env and
 keeps each report (markdown table, PNG scatter, JSON) in ``benchmarks/results/credit-fidelity/
 <env>/``. The policy is the uniform tabular softmax over the listed admissible actions
 (`agentrl.policy.tabular`): the embedded LLM took > 6 minutes for one batch of 16 fork
@@ -62,9 +62,9 @@ def recipe(env: dict, group_size: int) -> dict:
 def imitate_expert(policy: TabularPolicy, spec: dict, tasks: int, bonus: float) -> int:
     """`TabularPolicy.imitate` on the expert's demonstrations of the first ``tasks`` train
     tasks, with the prompts the report's runner will build; returns the turns imitated."""
-    from agentrl.preflight import check_recipe
-    from agentrl.recipe import load_recipe
-    from agentrl.warm_start import demonstration_examples
+    from agentrl.run.preflight import check_recipe
+    from agentrl.run.recipe import load_recipe
+    from agentrl.run.warm_start import demonstration_examples
 
     loaded = load_recipe(spec)
     env = check_recipe(loaded)
@@ -97,8 +97,8 @@ def main() -> None:
                         help="Clone the expert's demonstrations on the report's tasks first: "
                         "logit +B on the expert's action in each demonstrated state.")
     args = parser.parse_args()
-    from agentrl.credit.learning import LearningSetup, train_tabular
-    from agentrl.credit.report import CreditReportOptions, credit_report
+    from agentrl.lab.learning import LearningSetup, train_tabular
+    from agentrl.lab.report import CreditReportOptions, credit_report
     from agentrl.policy.tabular import TabularPolicy
 
     headline: list[str] = []

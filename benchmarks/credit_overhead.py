@@ -54,9 +54,9 @@ import numpy as np
 import torch
 from transformers import LlamaConfig, LlamaForCausalLM
 
-from agentrl.algos import get_advantage, list_advantages
-from agentrl.algos.advantages.batch import TurnBatch
 from agentrl.core.types import Observation, Task, Trajectory, Turn
+from agentrl.credit import get_advantage, list_advantages
+from agentrl.credit.advantages.batch import TurnBatch
 
 TOKENS_PER_TURN = 16
 # label -> (estimator, options); REINFORCE++ twice: KL per turn, and per token (the default)
@@ -146,9 +146,9 @@ def trainer_view(batch: list[Trajectory],
 def trainer_step_fn(turns: int, prompt_len: int, action_len: int) -> Callable[[], None]:
     """One optimizer step of agentrl's own trainer at its defaults (minibatch of ``turns``
     turns, micro-batches of 4) on the project's tiny test model ``tiny:llama``."""
-    from agentrl.algos.samples import TurnSample
-    from agentrl.algos.trainer import AlgorithmOptions, OptimOptions, Trainer
     from agentrl.policy.hf import HFPolicy
+    from agentrl.update.samples import TurnSample
+    from agentrl.update.trainer import AlgorithmOptions, OptimOptions, Trainer
 
     policy = HFPolicy.from_name("tiny:llama")
     trainer = Trainer(policy, AlgorithmOptions(), OptimOptions(minibatch_size=turns))
@@ -169,8 +169,8 @@ def trainer_update_fn(n_traj: int, n_turns: int, group_size: int,
     epoch over the batch in minibatches of 32 turns, micro-batches of 4) with ``tiny:llama``
     on a batch of this benchmark's shape, each turn given ``prompt_len`` random prompt ids
     besides its 16 action ids."""
-    from agentrl.algos.trainer import AlgorithmOptions, OptimOptions, Trainer
     from agentrl.policy.hf import HFPolicy
+    from agentrl.update.trainer import AlgorithmOptions, OptimOptions, Trainer
 
     policy = HFPolicy.from_name("tiny:llama")
     trainer = Trainer(policy, AlgorithmOptions(), OptimOptions())

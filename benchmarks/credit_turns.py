@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from agentrl.credit.fidelity import pearson
+from agentrl.lab.fidelity import pearson
 
 
 def main() -> None:

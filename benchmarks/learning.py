@@ -74,7 +74,7 @@ def run_one(
     mixed-outcome training groups).
 
     ``extra`` recipe overrides apply to every run and name its folder (a short digest)."""
-    from agentrl.train import train  # heavy import (torch, transformers) only when needed
+    from agentrl.run.loop import train  # heavy import (torch, transformers) only when needed
 
     recipe = RECIPES / f"{method}.yaml"
     if method == WARM_START_ONLY:

@@ -3,7 +3,7 @@ control (toy/chain) and optionally TextWorld, with placebo GiGPO and equal step 
 
 For every (env, seed) each method trains the same uniform tabular softmax policy
 (`agentrl.policy.tabular`) with the same task order and sampler / env seeds
-(`agentrl.credit.learning.train_tabular`); advantages are whitened (per-batch RMS) for all
+(`agentrl.lab.learning.train_tabular`); advantages are whitened (per-batch RMS) for all
 methods, dynamic sampling is on for all. Reported per method, as the paired difference to
 GRPO over seeds (mean, 95 % t-interval, exact sign test): held-out success after the last
 update (sampled episodes), area under the training-success curve (AUC, mean over
@@ -42,7 +42,7 @@ def fmt(summary: dict) -> str:
 
 def paired_cells(runs: list, baseline: list) -> tuple[str, str]:
     """Δ held-out and Δ AUC of ``runs`` against ``baseline``, paired by seed (`fmt` cells)."""
-    from agentrl.credit.learning import paired_summary
+    from agentrl.lab.learning import paired_summary
 
     twin = {r.seed: r for r in baseline}
     paired = [r for r in runs if r.seed in twin]
@@ -91,7 +91,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.methods[0] != "grpo":
         parser.error("the first method must be grpo (the paired baseline)")
-    from agentrl.credit.learning import LearningSetup, train_tabular
+    from agentrl.lab.learning import LearningSetup, train_tabular
 
     command = "python benchmarks/learning_credit.py " + shlex.join(sys.argv[1:])
     header = (f"Paired learning comparison, tabular softmax policy (uniform start), "

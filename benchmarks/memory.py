@@ -13,7 +13,7 @@ figure is this process's, as ``/usr/bin/time`` reports the trainer's.
 
 ``--set optim.activation_checkpointing=false`` shows the memory without checkpointing.
 Like the ``agentrl`` command it runs on tcmalloc where the machine has it
-(`agentrl.allocator`); ``AGENTRL_ALLOCATOR=system`` measures glibc's malloc.
+(`agentrl.core.allocator`); ``AGENTRL_ALLOCATOR=system`` measures glibc's malloc.
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import agentrl.train as loop
-from agentrl.algos.trainer import Trainer
-from agentrl.allocator import run_under_tcmalloc, tcmalloc_loaded
+import agentrl.run.loop as loop
+from agentrl.core.allocator import run_under_tcmalloc, tcmalloc_loaded
 from agentrl.core.types import Trajectory
-from agentrl.preflight import check_recipe, env_factory
-from agentrl.recipe import load_recipe
 from agentrl.rollout.runner import RolloutRunner
+from agentrl.run.preflight import check_recipe, env_factory
+from agentrl.run.recipe import load_recipe
+from agentrl.update.trainer import Trainer
 
 RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "textworld-grpo.yaml"
 

@@ -44,13 +44,13 @@ import time
 import torch
 
 import agentrl
-from agentrl.algos.trainer import AlgorithmOptions, OptimOptions, Trainer
 from agentrl.core.types import Task, Trajectory
 from agentrl.policy.base import SamplingParams
 from agentrl.policy.hf import HFPolicy
 from agentrl.policy.vllm_backend import VLLMOptions, VLLMPolicy
 from agentrl.rollout.prompts import PromptOptions
 from agentrl.rollout.runner import RolloutOptions, RolloutRunner
+from agentrl.update.trainer import AlgorithmOptions, OptimOptions, Trainer
 
 ENV_KWARGS = {"difficulty": "easy", "tasks_per_split": {"train": 16, "valid": 4, "heldout": 4}}
 

@@ -27,10 +27,10 @@ import warnings
 import torch
 from batched_rollout import FixedLengthPolicy
 
-from agentrl.algos.trainer import AlgorithmOptions, OptimOptions, Trainer
 from agentrl.core.types import Observation, Task, Trajectory, Turn
 from agentrl.policy.base import SamplingParams
 from agentrl.policy.resolve import load_model, load_tokenizer
+from agentrl.update.trainer import AlgorithmOptions, OptimOptions, Trainer
 
 GROUP, TOKENS, LR = 8, 32, 1e-6
 PROMPTS = [f"Write a short list of {n} numbers, separated by spaces." for n in range(2, 10)]

@@ -5,8 +5,8 @@ Run: python examples/custom_tool.py [MODEL]   (default: the embedded SmolLM2-135
 
 import sys
 
+from agentrl.run.loop import train
 from agentrl.tools import ToolEnv, tool
-from agentrl.train import train
 
 
 @tool

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from agentrl.algos.registry import register_shaping
 from agentrl.core.types import Trajectory
+from agentrl.credit.registry import register_shaping
 
 
 @register_shaping("format")

@@ -41,8 +41,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from agentrl.algos.registry import register_shaping
 from agentrl.core.types import Trajectory, Turn
+from agentrl.credit.registry import register_shaping
 
 
 def _components(turn: Turn) -> dict[str, Any]:

@@ -39,10 +39,10 @@ from typing import Any
 
 import torch
 
-from agentrl.algos.context import ShapingContext
-from agentrl.algos.needs import Needs
-from agentrl.algos.registry import register_shaping
 from agentrl.core.types import Trajectory, Turn
+from agentrl.credit.context import ShapingContext
+from agentrl.credit.needs import Needs
+from agentrl.credit.registry import register_shaping
 from agentrl.policy.multimodal import trajectory_prompt_images
 
 CODE_ANSWER_PREFIX = "\nNow there's enough information to answer\n</think>\n<answer>\n"

@@ -22,8 +22,8 @@ from typing import Any
 
 import torch
 
-from agentrl.algos.context import hidden_features, scalar_head
 from agentrl.core.types import Trajectory
+from agentrl.credit.context import hidden_features, scalar_head
 from agentrl.policy.multimodal import trajectory_prompt_images
 
 STATE_KEY = "spa"

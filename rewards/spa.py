@@ -39,11 +39,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from agentrl.algos.advantages.returns import check_choice
-from agentrl.algos.context import ShapingContext
-from agentrl.algos.needs import Needs
-from agentrl.algos.registry import register_shaping
 from agentrl.core.types import Trajectory
+from agentrl.credit.advantages.returns import check_choice
+from agentrl.credit.context import ShapingContext
+from agentrl.credit.needs import Needs
+from agentrl.credit.registry import register_shaping
 from agentrl.rewards import spa_explore
 from agentrl.rewards.progress_model import STATE_KEY, ProgressEstimator, turn_features
 

@@ -7,7 +7,7 @@ explores the train tasks (the authors' code, WangHanLinHenry/SPA-RL-Agent @ ed20
 progress estimator is trained on the collected episodes (``prm/train_our_progress_model.py``)
 and then only labels (``prm/inference_prm.py``) while PPO trains.
 
-``agentrl train`` calls `agentrl.algos.phases.prepare_shapings` once, after the warm start:
+``agentrl train`` calls `agentrl.credit.phases.prepare_shapings` once, after the warm start:
 each recipe shaping that declares a ``before_training`` hook (SPA's is `prepare`) runs it.
 `prepare` keeps the phase's results in ``<run>/spa/``:
 
@@ -34,9 +34,9 @@ from typing import Any
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentrl.algos.context import ShapingContext
-from agentrl.algos.phases import TrainingStart
 from agentrl.core.types import Task, Trajectory
+from agentrl.credit.context import ShapingContext
+from agentrl.credit.phases import TrainingStart
 from agentrl.rewards.progress_model import STATE_KEY, ProgressEstimator, turn_features
 from agentrl.rollout.runner import RolloutRunner
 

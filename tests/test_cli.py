@@ -76,7 +76,7 @@ def test_play_with_an_invalid_action_says_so() -> None:
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from agentrl.train import train
+    from agentrl.run.loop import train
 
     root = tmp_path_factory.mktemp("runs")
     return train({

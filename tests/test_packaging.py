@@ -16,7 +16,7 @@ import pathlib, sys
 repo, venv = pathlib.Path(r"{repo}"), pathlib.Path(r"{venv}")
 assert not any(pathlib.Path(p or ".").resolve().is_relative_to(repo) for p in sys.path), sys.path
 import agentrl, agentrl.environments.textworld, agentrl.rewards, agentrl.sandbox
-import agentrl.algos.advantages
+import agentrl.credit.advantages
 root = pathlib.Path(agentrl.__file__).resolve().parent
 assert root.is_relative_to(venv.resolve()) and not root.is_relative_to(repo), root
 for module in (agentrl.environments.textworld, agentrl.rewards, agentrl.sandbox):

@@ -10,8 +10,8 @@ import pytest
 from agentrl.core import registry
 from agentrl.core.types import Task
 from agentrl.environments.toy.corridor import CorridorEnv
-from agentrl.preflight import check_recipe
-from agentrl.recipe import Recipe, RecipeError, apply_overrides, load_recipe
+from agentrl.run.preflight import check_recipe
+from agentrl.run.recipe import Recipe, RecipeError, apply_overrides, load_recipe
 
 TOY = {"env": {"id": "toy/corridor"}, "policy": {"model": "tiny:llama"}}
 

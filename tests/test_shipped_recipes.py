@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from agentrl.algos import list_advantages, list_shapings
-from agentrl.preflight import check_recipe
-from agentrl.recipe import load_recipe
+from agentrl.credit import list_advantages, list_shapings
+from agentrl.run.preflight import check_recipe
+from agentrl.run.recipe import load_recipe
 
 RECIPES = sorted((Path(__file__).resolve().parents[1] / "recipes").rglob("*.yaml"))
 CPU_RECIPES = [p for p in RECIPES if "gpu" not in p.stem and p.parent.name == "recipes"

@@ -17,7 +17,7 @@ import yaml
 from safetensors.torch import load_file
 
 from agentrl.rollout.writer import read_trajectories
-from agentrl.train import load_policy, train
+from agentrl.run.loop import load_policy, train
 
 FIXED_METRICS = ("rollout/success", "rollout/episode_len", "loss/policy", "train/approx_kl",
                  "train/clipfrac", "perf/tokens_per_s", "rollout/error_rate",
@@ -75,7 +75,7 @@ def test_resume_continues_from_the_checkpoint(tmp_path: Path,
     saved = load_file(run / "checkpoints" / "iter-000001" / "model" / "model.safetensors")
     capsys.readouterr()
     recipe = toy_recipe(tmp_path, iterations=2)
-    import agentrl.train as train_module
+    import agentrl.run.loop as train_module
 
     loaded: dict[str, torch.Tensor] = {}
     original = train_module.load_checkpoint
@@ -142,7 +142,7 @@ def test_same_seed_twice_gives_identical_rollout_metrics(tmp_path: Path) -> None
 
 
 def test_load_policy_uses_the_recipe_model(tmp_path: Path) -> None:
-    from agentrl.recipe import load_recipe
+    from agentrl.run.recipe import load_recipe
 
     policy = load_policy(load_recipe(toy_recipe(tmp_path)))
     assert policy.name == "tiny:llama" and policy.device.type == "cpu"

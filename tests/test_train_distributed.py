@@ -15,8 +15,8 @@ import psutil
 import pytest
 import yaml
 
+from agentrl.eval.metrics_file import read_metrics
 from agentrl.rollout.writer import read_trajectories
-from agentrl.run.metrics import read_metrics
 
 TASKS, GROUP = 2, 2
 

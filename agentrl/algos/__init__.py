@@ -1,6 +1,7 @@
-"""Advantage estimators, reward shapings, losses and the trainer."""
+"""Deprecated: the registries moved to `agentrl.credit` (kept for one release)."""
 
-from agentrl.algos.registry import (
+from agentrl._deprecated import moved
+from agentrl.credit import (
     get_advantage,
     get_shaping,
     list_advantages,
@@ -8,6 +9,8 @@ from agentrl.algos.registry import (
     register_advantage,
     register_shaping,
 )
+
+moved("agentrl.algos", "agentrl.credit")
 
 __all__ = [
     "get_advantage",

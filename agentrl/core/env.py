@@ -57,7 +57,7 @@ class Env(ABC):
 
         Each action is what ``step`` accepts (for ``action_format == "tool_call"``, the
         whole reply). Replayed from ``reset(task)`` they solve the task; SFT warm starts
-        (`agentrl.warm_start`) replay them to record the observations the policy will see.
+        (`agentrl.run.warm_start`) replay them to record the observations the policy will see.
         Envs whose expert must react to observations compute the list by playing the
         episode themselves, so calling this may reset the env: reset it again before use.
         """

@@ -11,8 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from agentrl.eval.evaluate import EvalResult  # noqa: E402
+from agentrl.eval.metrics_file import read_metrics  # noqa: E402
 from agentrl.eval.tables import eval_tables  # noqa: E402
-from agentrl.run.metrics import read_metrics  # noqa: E402
 
 CURVES = (
     ("rollout/success", "train success"),

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
-from agentrl.run.metrics import read_metrics
+from agentrl.eval.metrics_file import read_metrics
 
 SOURCES = {"samples": "samples.jsonl", "eval": "eval_trajectories.jsonl",
            "rollouts": "rollouts.jsonl"}

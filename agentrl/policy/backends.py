@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from agentrl.core.registry_base import Registry
 from agentrl.policy.base import Sampler
 from agentrl.policy.hf import HFPolicy
-from agentrl.registry_base import Registry
 
 SamplerFactory = Callable[[HFPolicy | None, Any, int], Sampler]
 BACKENDS: Registry[SamplerFactory] = Registry("policy backend")

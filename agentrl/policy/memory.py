@@ -10,8 +10,8 @@ the same arithmetic in the same order (log-probs and gradients equal bit for bit
 extra forward pass of time.
 
 The second source is the C allocator: glibc keeps freed blocks resident and fragmented
-between one stage's peak and the next (`agentrl.allocator`: tcmalloc under the
-``agentrl`` command, and `agentrl.allocator.release_free_memory` between stages).
+between one stage's peak and the next (`agentrl.core.allocator`: tcmalloc under the
+``agentrl`` command, and `agentrl.core.allocator.release_free_memory` between stages).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ ADMISSIBLE = "Admissible actions: "
 
 
 class Demonstrated(Protocol):
-    """An expert turn (`agentrl.warm_start.SFTExample`): the prompt as the runner builds it
+    """An expert turn (`agentrl.run.warm_start.SFTExample`): the prompt as the runner builds it
     and the expert's action."""
 
     messages: Messages
@@ -62,7 +62,7 @@ class TabularPolicy:
 
     def imitate(self, examples: Iterable[Demonstrated], bonus: float) -> int:
         """Behaviour cloning in closed form: θ[prompt][a*] += ``bonus`` for each expert turn
-        (prompt, a*), e.g. from `agentrl.warm_start.demonstration_examples`. From uniform, a
+        (prompt, a*), e.g. from `agentrl.run.warm_start.demonstration_examples`. From uniform, a
         demonstrated state with n listed actions then has π(a*) = e^b / (e^b + n − 1);
         other states keep their logits. Returns the number of turns imitated; a turn whose
         action the prompt does not list raises (the prompt would hide it from the policy)."""

@@ -1,1 +1,2 @@
-"""A run's folder: metrics logging, atomic checkpoints, resume."""
+"""The run: the training loop (`agentrl.run.loop.train`), the recipe and its preflight, the
+warm start, checkpoints, metrics, parallelism and the run folder."""

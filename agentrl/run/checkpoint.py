@@ -28,10 +28,10 @@ import torch
 from peft import PeftModel
 from safetensors.torch import load_file
 
-from agentrl.algos.trainer import Trainer
 from agentrl.policy.hf import HFPolicy
 from agentrl.run.errors import RunFolderError, disk_full_error, is_disk_full
 from agentrl.run.killpoints import kill_point
+from agentrl.update.trainer import Trainer
 
 COVERED_FILES = ("rollouts.jsonl", "metrics.jsonl", "samples.jsonl")
 """The run's append-only files; a checkpoint records the bytes of each it covers."""

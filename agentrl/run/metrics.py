@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import math
 import statistics
-import warnings
 from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from agentrl.core.types import Trajectory
+from agentrl.eval.metrics_file import metric_rows
 from agentrl.run.errors import disk_full_error, is_disk_full
 
 
@@ -60,7 +59,7 @@ class MetricsLogger:
             from torch.utils.tensorboard import SummaryWriter
 
             self._tb = SummaryWriter(str(run_dir / "tensorboard"))
-            for row in _rows(self.path):
+            for row in metric_rows(self.path):
                 iteration = row.pop("iteration")
                 for key, value in row.items():
                     self._tb.add_scalar(key, value, iteration)
@@ -97,32 +96,3 @@ class MetricsLogger:
             self._tb.close()
         if self._wandb is not None:
             self._wandb.finish()
-
-
-def read_metrics(run_dir: Path) -> list[dict[str, Any]]:
-    """Metric lines of a run, merged per iteration (warm start and iteration 0 share one).
-    A line that is not a JSON object with an iteration (torn by a kill or a full disk) is
-    skipped with a warning."""
-    by_iteration: dict[int, dict[str, Any]] = {}
-    for row in _rows(run_dir / "metrics.jsonl"):
-        by_iteration.setdefault(row["iteration"], {}).update(row)
-    return [by_iteration[i] for i in sorted(by_iteration)]
-
-
-def _rows(path: Path) -> Iterator[dict[str, Any]]:
-    if not path.exists():
-        return
-    with path.open(encoding="utf-8", errors="replace") as file:
-        for number, line in enumerate(file, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                if not isinstance(row, dict) or not isinstance(row.get("iteration"), int):
-                    raise ValueError("not an object with an integer 'iteration'")
-            except ValueError as error:
-                warnings.warn(f"{path}: line {number} skipped, it is not a metrics row "
-                              f"({error}); a run killed mid-write leaves such a line",
-                              stacklevel=3)
-                continue
-            yield row

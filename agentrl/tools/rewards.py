@@ -18,8 +18,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from agentrl.core.registry_base import Registry
 from agentrl.core.types import Task
-from agentrl.registry_base import Registry
 
 RewardFn = Callable[[Task, str, Mapping[str, Any]], float]
 

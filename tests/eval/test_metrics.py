@@ -129,7 +129,7 @@ def test_eval_tables_show_every_category_row() -> None:
 
 
 def test_recipe_refuses_pass_at_k_above_the_episodes_per_task() -> None:
-    from agentrl.recipe import RecipeError, load_recipe
+    from agentrl.run.recipe import RecipeError, load_recipe
 
     assert load_recipe({"eval": {"pass_k": [1, 4], "episodes_per_task": 4}}).eval.pass_k == [1, 4]
     with pytest.raises(RecipeError, match="eval.pass_k has 4: pass@k needs 1 <= k <= "

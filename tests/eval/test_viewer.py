@@ -31,7 +31,7 @@ from typer.testing import CliRunner
 
 from agentrl.cli import app
 from agentrl.eval.viewer import RunData, image_url, iteration_of, make_server
-from agentrl.train import eval_only, train
+from agentrl.run.loop import eval_only, train
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu"]

@@ -1,15 +1,15 @@
 """A credit method from outside the agentrl package: an estimator and a shaping registered
-with what they need, for tests/algos/test_outside_method.py. Importing it registers them."""
+with what they need, for tests/credit/test_outside_method.py. Importing it registers them."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from agentrl.algos import register_advantage, register_shaping
-from agentrl.algos.advantages.batch import TurnBatch
-from agentrl.algos.needs import Needs
 from agentrl.core.types import Trajectory
+from agentrl.credit import register_advantage, register_shaping
+from agentrl.credit.advantages.batch import TurnBatch
+from agentrl.credit.needs import Needs
 
 BONUS = 0.25  # the shaping's reward for every turn
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 import torch
 
+from agentrl.core.registry_base import UnknownNameError
 from agentrl.policy.backends import backend_problems, list_backends, make_sampler
 from agentrl.policy.base import Sampler, SamplingParams
 from agentrl.policy.hf import HFPolicy
 from agentrl.policy.vllm_backend import VLLMOptions, request_seed, vllm_problems
-from agentrl.recipe import PolicyOptions, RecipeError, load_recipe
-from agentrl.registry_base import UnknownNameError
+from agentrl.run.recipe import PolicyOptions, RecipeError, load_recipe
 
 
 def test_hf_backend_samples_with_the_trained_policy_itself() -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import torch
 
-from agentrl.algos.trainer import AlgorithmOptions, OptimOptions, Trainer
-from agentrl.allocator import release_free_memory
+from agentrl.core.allocator import release_free_memory
 from agentrl.core.types import Observation, Task, Trajectory, Turn
 from agentrl.policy.hf import HFPolicy, LoraOptions
 from agentrl.policy.memory import enable_activation_checkpointing
+from agentrl.update.trainer import AlgorithmOptions, OptimOptions, Trainer
 
 PROMPTS = [list(range(5, 105)), list(range(7, 57)), list(range(300, 380))]
 ACTIONS = [[11, 12, 13, 14], [21, 22], [31, 32, 33]]

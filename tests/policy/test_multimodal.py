@@ -23,7 +23,7 @@ from agentrl.policy.multimodal import (
     vision_inputs,
 )
 from agentrl.policy.vllm_backend import VLLMOptions, VLLMPolicy
-from agentrl.warm_start import SFTExample, sft_loss, tokenize
+from agentrl.run.warm_start import SFTExample, sft_loss, tokenize
 
 
 def png(width: int, height: int, seed: int) -> str:

@@ -25,8 +25,8 @@ from typer.testing import CliRunner
 from agentrl.cli import app
 from agentrl.policy.base import Sampler, SamplingParams
 from agentrl.policy.openai_backend import OpenAIOptions, OpenAIPolicy
-from agentrl.recipe import RecipeError
-from agentrl.train import eval_only, train
+from agentrl.run.loop import eval_only, train
+from agentrl.run.recipe import RecipeError
 
 SERVED = "tiny-served"
 

@@ -11,7 +11,7 @@ import pytest
 from agentrl.core.registry import make
 from agentrl.policy.tabular import TabularPolicy
 from agentrl.rollout.runner import RolloutOptions, RolloutRunner
-from agentrl.warm_start import demonstration_examples
+from agentrl.run.warm_start import demonstration_examples
 
 
 @dataclass

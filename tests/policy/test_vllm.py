@@ -14,10 +14,10 @@ import os
 import pytest
 import torch
 
-from agentrl.algos.trainer import AlgorithmOptions, OptimOptions, Trainer
 from agentrl.core.types import Observation, Task, Trajectory, Turn
 from agentrl.policy.base import Sampler, SamplingParams
 from agentrl.policy.hf import HFPolicy, LoraOptions
+from agentrl.update.trainer import AlgorithmOptions, OptimOptions, Trainer
 
 pytest.importorskip("vllm")
 pytestmark = pytest.mark.slow

@@ -1,1 +1,1 @@
-"""Tests of agentrl.rewards (a package so their basenames may repeat those in tests/algos)."""
+"""Tests of agentrl.rewards (a package so their basenames may repeat those in tests/credit)."""

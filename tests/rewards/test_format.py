@@ -2,7 +2,7 @@
 
 import pytest
 
-from agentrl.algos import get_shaping
+from agentrl.credit import get_shaping
 
 format_penalty = get_shaping("format")
 

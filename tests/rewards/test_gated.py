@@ -8,9 +8,9 @@ every higher-priority one meeting its threshold.
 """
 
 import pytest
-
-from agentrl.algos import get_advantage, get_shaping
 from tests.algos.conftest import build_trajectory
+
+from agentrl.credit import get_advantage, get_shaping
 
 gated = get_shaping("gated")
 ungated = get_shaping("ungated")

@@ -13,9 +13,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from agentrl.algos.context import ShapingContext
-from agentrl.algos.registry import SHAPINGS
 from agentrl.core.types import Observation, Task, Trajectory, Turn
+from agentrl.credit.context import ShapingContext
+from agentrl.credit.registry import SHAPINGS
 from agentrl.policy.hf import HFPolicy
 from agentrl.rewards.igpo import CODE_ANSWER_PREFIX, answer_probabilities, igpo, information_gain
 

@@ -7,9 +7,9 @@ import math
 import pytest
 import torch
 
-from agentrl.algos.context import ShapingContext
-from agentrl.algos.registry import SHAPINGS
 from agentrl.core.types import Observation, Task, Trajectory, Turn
+from agentrl.credit.context import ShapingContext
+from agentrl.credit.registry import SHAPINGS
 from agentrl.policy.hf import HFPolicy
 from agentrl.rewards.progress_model import ProgressEstimator
 from agentrl.rewards.spa import spa, spa_step_rewards

@@ -79,7 +79,7 @@ def test_groups_still_equal_after_the_limit_stay_and_every_round_is_counted() ->
 def test_train_logs_dynamic_sampling_and_whitens(tmp_path) -> None:
     import json
 
-    from agentrl.train import train
+    from agentrl.run.loop import train
 
     recipe = {
         "name": "ds", "seed": 3, "env": {"id": "toy/corridor", "kwargs": {"max_turns": 2}},

@@ -10,9 +10,9 @@ import pytest
 import agentrl
 from agentrl.core.process_env import ProcessEnv
 from agentrl.core.registry import env_class
-from agentrl.preflight import check_recipe, env_factory, env_workers
-from agentrl.recipe import RecipeError, load_recipe
 from agentrl.rollout.env_workers import ENV_WORKERS, RayActorOptions, resolve_env_workers
+from agentrl.run.preflight import check_recipe, env_factory, env_workers
+from agentrl.run.recipe import RecipeError, load_recipe
 
 TOY = {"env": {"id": "toy/corridor"}, "policy": {"model": "tiny:llama"}}
 

@@ -17,9 +17,9 @@ from agentrl.core.ray_env import RayEnv
 from agentrl.core.types import Task, Trajectory
 from agentrl.policy.base import Generation, Messages, SamplingParams
 from agentrl.policy.hf import HFPolicy
-from agentrl.preflight import env_factory
-from agentrl.recipe import load_recipe
 from agentrl.rollout.runner import RolloutRunner
+from agentrl.run.preflight import env_factory
+from agentrl.run.recipe import load_recipe
 
 ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.slow

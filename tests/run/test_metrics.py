@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from agentrl.core.types import Observation, Task, Trajectory, Turn
-from agentrl.run.metrics import MetricsLogger, read_metrics, rollout_metrics
+from agentrl.eval.metrics_file import read_metrics
+from agentrl.run.metrics import MetricsLogger, rollout_metrics
 
 
 def _trajectory(group: str, reward: float, turns: int, *, errored: bool = False,

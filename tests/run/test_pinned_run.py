@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from agentrl.train import train
+from agentrl.run.loop import train
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pinned_runs.json"
 VOLATILE = ("perf/", "time/")  # metric prefixes that measure the machine, not the run

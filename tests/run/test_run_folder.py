@@ -13,10 +13,10 @@ import yaml
 from typer.testing import CliRunner
 
 from agentrl.cli import app
-from agentrl.recipe import load_recipe
 from agentrl.run.errors import RunFolderError
+from agentrl.run.loop import train
+from agentrl.run.recipe import load_recipe
 from agentrl.run.run_folder import check_same_run
-from agentrl.train import train
 from tests.run.conftest import toy_run_recipe, write_recipe
 
 cli = CliRunner()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from agentrl.core.registry_base import UnknownNameError
 from agentrl.core.types import Task
-from agentrl.registry_base import UnknownNameError
 from agentrl.tools.rewards import exact_match, f1, get_reward, judge, normalize_answer
 
 

@@ -148,7 +148,7 @@ def test_cursor_moves_clamps_notes_edges_and_keys_cells(cache_dir, spec_tasks):
 
 
 def test_play_writes_the_screenshot_to_a_file(cache_dir, monkeypatch, capsys):
-    from agentrl.cli_play import play_in_terminal
+    from agentrl.cli.play import play_in_terminal
 
     register("gui-grounding-playtest", "agentrl.environments.gui.env:GroundingEnv",
              answer="point", screens=1, cache_dir=cache_dir)

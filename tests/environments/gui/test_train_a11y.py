@@ -7,7 +7,7 @@ import json
 import pytest
 
 from agentrl.rollout.writer import read_trajectories
-from agentrl.train import train
+from agentrl.run.loop import train
 
 
 @pytest.mark.slow

@@ -203,7 +203,7 @@ def _trajectory(env: SweEnv, task: Task, actions: list[str]):
 
 
 def test_gated_shaping_keeps_step_rewards_only_of_episodes_that_pass_the_gate(make_env) -> None:
-    get_shaping = pytest.importorskip("agentrl.algos").get_shaping
+    get_shaping = pytest.importorskip("agentrl.credit").get_shaping
     env = make_env(outcome="level")
     task = _all_tasks(env)[0]
     path = oracle_plan(task)[0].args["path"]
