@@ -11,11 +11,11 @@ import pytest
 import torch
 import torch.multiprocessing as mp
 
-from agentrl.algos.trainer import AlgorithmOptions, OptimOptions, Trainer
 from agentrl.core.types import Observation, Task, Trajectory, Turn
 from agentrl.policy.base import SamplingParams
 from agentrl.policy.hf import HFPolicy, LoraOptions
 from agentrl.run.distributed import SingleProcess, init_strategy, interleave
+from agentrl.update.trainer import AlgorithmOptions, OptimOptions, Trainer
 
 # minibatches of 5 turns in micro-batches of 2: shares of 3 and 2 turns, so under FSDP one
 # rank runs a padding micro-batch; REINFORCE++ normalises over the batch and scores the KL
@@ -80,10 +80,11 @@ def one_rank() -> tuple[list[Trajectory], dict[str, Any]]:
 @pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["ddp", "fsdp"])
 def test_two_ranks_make_the_update_of_one_rank(strategy: str, tmp_path: Path,
-                                               one_rank: tuple[list, dict[str, Any]]) -> None:
+                                               one_rank: tuple[list, dict[str, Any]],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     batch, expected = one_rank
     (tmp_path / "batch.pkl").write_bytes(pickle.dumps(batch))
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    monkeypatch.setenv("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", "1"))
     mp.spawn(_rank, args=(2, strategy, str(tmp_path)), nprocs=2, join=True)
     results = pickle.loads((tmp_path / "results.pkl").read_bytes())
     for case, (state, metrics) in results.items():
