@@ -2,10 +2,15 @@
 
 - `AgentrlToGym` shows any agentrl env as a ``gymnasium.Env`` with `Text` spaces.
 - `GymToAgentrl` shows a ``gymnasium.Env`` with `Text` spaces as an agentrl `Env`.
-- `register_gym_envs` registers agentrl's built-in envs with Gymnasium; importing this
-  module calls it, so ``gymnasium.make("agentrl.core.gym:agentrl/Corridor-v0")`` works in a
-  fresh process (Gymnasium imports the module before ``:``), and plain
-  ``gymnasium.make("agentrl/Corridor-v0")`` works once ``agentrl.core.gym`` was imported.
+- Gymnasium ids are declared by the env families themselves
+  (``register(id, entry, gym_id="agentrl/Name-v0")``); the core names none. `GYM_IDS`
+  maps each declared Gymnasium id to its agentrl id, and `register_gym_envs` registers them
+  all with Gymnasium (both load every family). Importing this module registers, without
+  importing any family, the ids that the families of the `agentrl.envs` entry-point group
+  declare as literal strings (`declared_gym_ids` reads their source), so
+  ``gymnasium.make("agentrl.core.gym:agentrl/Corridor-v0")`` works in a fresh process
+  (Gymnasium imports the module before ``:``), and plain
+  ``gymnasium.make("agentrl/Corridor-v0")`` works once ``agentrl`` was imported.
 
 Spaces: observations and actions are `gymnasium.spaces.Text` over `TEXT_CHARSET` — printable
 ASCII with tab, newline and carriage return, Latin-1 letters and signs, and common
@@ -17,8 +22,11 @@ over-long observation only makes ``observation_space.contains`` false, it is nev
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import string
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 from typing import Any, SupportsFloat
 
 import gymnasium
@@ -26,7 +34,7 @@ from gymnasium import spaces
 from pydantic_core import to_jsonable_python
 
 from agentrl.core.env import Env, EnvError, digest_state
-from agentrl.core.registry import make
+from agentrl.core.registry import ENTRY_POINT_GROUP, gym_ids, make
 from agentrl.core.splits import split_seed
 from agentrl.core.types import EnvSpec, Observation, StepResult, Task
 
@@ -38,17 +46,6 @@ TEXT_CHARSET = (
     + "".join(chr(c) for c in range(0x2010, 0x2028))  # dashes, quotes, bullets, ellipsis
     + "€™←↑→↓"
 )
-
-# Gymnasium id -> agentrl id of the built-in families.
-GYM_IDS = {
-    "agentrl/Corridor-v0": "toy/corridor",
-    "agentrl/TextWorld-v0": "textworld",
-    "agentrl/ALFWorld-v0": "alfworld",
-    "agentrl/WebShop-v0": "webshop",
-    "agentrl/SWE-v0": "swe",
-    "agentrl/SearchQA-v0": "tools/search-qa",
-}
-
 
 def text_space(max_length: int) -> spaces.Text:
     """A `Text` space over `TEXT_CHARSET`, empty strings allowed."""
@@ -254,22 +251,77 @@ class GymToAgentrl(Env):
             self.gym_env.close()
 
 
-def register_gym_envs() -> list[str]:
-    """Register `GYM_IDS` with Gymnasium (idempotent); returns the Gymnasium ids.
+def _literal_gym_ids(source: str) -> dict[str, str]:
+    """``gym_id -> id`` of the ``register("id", ..., gym_id="...")`` calls in ``source``
+    whose id and gym_id are string literals."""
+    found: dict[str, str] = {}
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        gym_id = next((k.value for k in node.keywords if k.arg == "gym_id"), None)
+        env_id = node.args[0]
+        if (name == "register" and isinstance(gym_id, ast.Constant)
+                and isinstance(gym_id.value, str) and isinstance(env_id, ast.Constant)
+                and isinstance(env_id.value, str)):
+            found[gym_id.value] = env_id.value
+    return found
 
-    ``gymnasium.make("agentrl/Corridor-v0", split="valid", max_turns=4)`` passes ``split``
-    and ``render_mode`` to `AgentrlToGym` and the rest to the agentrl env.
-    """
-    for gym_id, agentrl_id in GYM_IDS.items():
-        if gym_id not in gymnasium.registry:
+
+def declared_gym_ids() -> dict[str, str]:
+    """Gymnasium id -> agentrl id as the family modules of the `agentrl.envs` entry-point
+    group declare them, read from their source without importing them (fast enough for
+    ``import agentrl``). Only literal ``register(..., gym_id=...)`` calls are seen; `GYM_IDS`
+    runs the registrations and sees every declaration."""
+    found: dict[str, str] = {}
+    modules = (entry.value.partition(":")[0].strip()
+               for entry in entry_points(group=ENTRY_POINT_GROUP))
+    for module in dict.fromkeys(modules):
+        try:
+            spec = importlib.util.find_spec(module)
+            if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+                continue
+            with open(spec.origin, encoding="utf-8") as file:
+                found.update(_literal_gym_ids(file.read()))
+        except (ImportError, OSError, SyntaxError, ValueError):
+            continue  # a family that cannot be read here is found by `register_gym_envs`
+    return found
+
+
+def _register(ids: dict[str, str]) -> None:
+    for gym_id, agentrl_id in ids.items():
+        known = gymnasium.registry.get(gym_id)
+        if known is None or known.kwargs.get("env") != agentrl_id:
             gymnasium.register(
                 id=gym_id,
                 entry_point="agentrl.core.gym:AgentrlToGym",
                 kwargs={"env": agentrl_id},
             )
-    return list(GYM_IDS)
 
 
-register_gym_envs()
+def register_gym_envs() -> list[str]:
+    """Register every env that declares a ``gym_id`` with Gymnasium (idempotent; loads every
+    family); returns the Gymnasium ids, those of `GYM_IDS`.
 
-__all__ = ["GYM_IDS", "AgentrlToGym", "GymToAgentrl", "register_gym_envs"]
+    ``gymnasium.make("agentrl/Corridor-v0", split="valid", max_turns=4)`` passes ``split``
+    and ``render_mode`` to `AgentrlToGym` and the rest to the agentrl env.
+    """
+    ids = gym_ids()
+    _register(ids)
+    return list(ids)
+
+
+def __getattr__(name: str) -> Any:
+    """``GYM_IDS``: Gymnasium id -> agentrl id of every registered env declaring a
+    ``gym_id``, computed on access (it loads every family)."""
+    if name == "GYM_IDS":
+        return gym_ids()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_register(declared_gym_ids())
+
+__all__ = [  # GYM_IDS comes from the module __getattr__
+    "GYM_IDS", "AgentrlToGym", "GymToAgentrl", "declared_gym_ids", "register_gym_envs",  # noqa: F822
+]

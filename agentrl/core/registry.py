@@ -25,12 +25,15 @@ For example, in a plug-in's ``pyproject.toml``::
 `make` loads only the entries that serve the id asked for; `registered` loads them all. A
 family whose optional dependency is missing stays unregistered, and asking for one of its
 ids says why. A family declares the modules an env process should import ahead
-(``register(id, entry, preload=[...])``); `preload_modules` collects them.
+(``register(id, entry, preload=[...])``); `preload_modules` collects them. A family may also
+name the Gymnasium id its env is offered under (``register(id, entry,
+gym_id="agentrl/Name-v0")``); `gym_ids` collects them for `agentrl.core.gym`.
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -40,17 +43,20 @@ from typing import Any
 from agentrl.core.env import Env
 
 ENTRY_POINT_GROUP = "agentrl.envs"
+_GYM_ID = re.compile(r"[\w.-]+/[\w.-]+-v\d+")
 
 
 @dataclass
 class EnvEntry:
     """A registered env: its id, its entry point, the keyword defaults `make` passes and the
-    modules an env process should import before building it (``preload``)."""
+    modules an env process should import before building it (``preload``), and the
+    Gymnasium id it is offered under, if any (``gym_id``)."""
 
     id: str
     entry_point: str | Callable[..., Env]
     defaults: dict[str, Any] = field(default_factory=dict)
     preload: tuple[str, ...] = ()
+    gym_id: str | None = None
 
 
 _REGISTRY: dict[str, EnvEntry] = {}
@@ -68,18 +74,22 @@ class UnknownEnvError(KeyError):
 
 
 def register(id: str, entry_point: str | Callable[..., Env], *,
-             preload: Iterable[str] = (), **defaults: Any) -> None:
+             preload: Iterable[str] = (), gym_id: str | None = None, **defaults: Any) -> None:
     """Register an env under ``id``.
 
     ``entry_point`` is a callable returning an `Env` or a ``"module:attr"`` string, resolved
     on first `make`. ``defaults`` are keyword arguments that `make` passes unless overridden.
     ``preload`` names modules an env process should import once, ahead of building the env
-    (native engines, parsed game logic), read by `preload_modules`. Registering an existing
-    id replaces it.
+    (native engines, parsed game logic), read by `preload_modules`. ``gym_id``
+    (``"namespace/Name-vN"``) is the Gymnasium id `agentrl.core.gym` registers the env under.
+    Registering an existing id replaces it.
     """
     if isinstance(preload, str):
         raise TypeError(f"preload of {id!r} must be a list of module names, not a string")
-    _REGISTRY[id] = EnvEntry(id, entry_point, dict(defaults), tuple(preload))
+    if gym_id is not None and not _GYM_ID.fullmatch(str(gym_id)):
+        raise ValueError(f"gym_id {gym_id!r} of {id!r} is not a Gymnasium id like "
+                         "'agentrl/Name-v0' (namespace/Name-vN)")
+    _REGISTRY[id] = EnvEntry(id, entry_point, dict(defaults), tuple(preload), gym_id)
 
 
 def _group() -> list[EntryPoint]:
@@ -141,6 +151,13 @@ def preload_modules() -> list[str]:
     registration order without repeats (loads every family of the entry-point group)."""
     _load_all()
     return list(dict.fromkeys(m for entry in _REGISTRY.values() for m in entry.preload))
+
+
+def gym_ids() -> dict[str, str]:
+    """Gymnasium id -> env id of every registered env that declares a ``gym_id``, in
+    registration order (loads every family of the entry-point group)."""
+    _load_all()
+    return {entry.gym_id: entry.id for entry in _REGISTRY.values() if entry.gym_id}
 
 
 def resolve_entry_point(entry_point: str | Callable[..., Env]) -> Callable[..., Env]:

@@ -9,6 +9,7 @@ from agentrl.core.registry import register
 from agentrl.environments.alfworld.env import AlfWorldEnv
 
 register("alfworld", "agentrl.environments.alfworld.env:AlfWorldEnv",
+         gym_id="agentrl/ALFWorld-v0",
          preload=["agentrl.environments.alfworld.env"])  # env processes import it ahead
 
 __all__ = ["AlfWorldEnv"]

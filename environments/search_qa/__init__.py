@@ -6,5 +6,6 @@ reward (`reward`), its oracle (`oracle`) and the real-data loader (`real_data`).
 
 from agentrl.core.registry import register
 
-register("tools/search-qa", "agentrl.environments.search_qa.env:SearchQAEnv")
+register("tools/search-qa", "agentrl.environments.search_qa.env:SearchQAEnv",
+         gym_id="agentrl/SearchQA-v0")
 

@@ -7,4 +7,4 @@ Parts: `generate` (bug-fix tasks made offline by mutating the shipped `projects`
 
 from agentrl.core.registry import register
 
-register("swe", "agentrl.environments.swe.env:SweEnv")
+register("swe", "agentrl.environments.swe.env:SweEnv", gym_id="agentrl/SWE-v0")

@@ -10,4 +10,5 @@ register(
     "textworld", "agentrl.environments.textworld.env:TextWorldEnv",
     # env processes import the engine and parse TextWorld's game logic once, ahead
     preload=["agentrl.environments.textworld.env", "agentrl.environments.textworld.preload"],
+    gym_id="agentrl/TextWorld-v0",
 )

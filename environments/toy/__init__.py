@@ -5,7 +5,8 @@ from agentrl.core.registry import register
 from agentrl.environments.toy.corridor import CorridorEnv
 from agentrl.environments.toy.fork import ChainEnv, ForkEnv
 
-register("toy/corridor", "agentrl.environments.toy.corridor:CorridorEnv")
+register("toy/corridor", "agentrl.environments.toy.corridor:CorridorEnv",
+         gym_id="agentrl/Corridor-v0")
 register("toy/fork", "agentrl.environments.toy.fork:ForkEnv")
 register("toy/chain", "agentrl.environments.toy.fork:ChainEnv")
 

@@ -3,4 +3,4 @@ text-mode pages and actions, its purchase score, an oracle and an HTML site."""
 
 from agentrl.core.registry import register
 
-register("webshop", "agentrl.environments.webshop.env:WebShopEnv")
+register("webshop", "agentrl.environments.webshop.env:WebShopEnv", gym_id="agentrl/WebShop-v0")

@@ -2,7 +2,7 @@
 and the core names none of them: every folder of environments/ is declared in the installed
 metadata, each registered id is served by its family's entry, `make` of one id imports only
 its family, the fork server imports the preloads the families declare, and agentrl/core holds
-no family's module path (nor, outside the Gymnasium id table, a family's id)."""
+no family's module path nor a family's id (Gymnasium ids are declared by the families)."""
 
 from __future__ import annotations
 
@@ -99,13 +99,7 @@ def test_the_core_names_no_family_module(path: Path) -> None:
         assert f"environments import {family}" not in text
 
 
-# The Gymnasium adapter maps its `agentrl/<Name>-v0` ids onto built-in env ids in a table.
-KNOWN = {"gym.py": "GYM_IDS: the Gymnasium ids of the built-in envs are listed in the core"}
-
-
-@pytest.mark.parametrize("path", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=KNOWN[p.name]))
-    if p.name in KNOWN else p for p in CORE_MODULES], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CORE_MODULES, ids=lambda p: p.name)
 def test_the_core_code_names_no_family_id(path: Path) -> None:
     ids = {i for i in registry.registered()
            if isinstance(registry._REGISTRY[i].entry_point, str)

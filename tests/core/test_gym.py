@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import string
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pytest
 from gymnasium import spaces
 from gymnasium.utils.env_checker import check_env as gym_check_env
 
+from agentrl.core import registry
 from agentrl.core.check_env import check_env
 from agentrl.core.env import digest_state
 from agentrl.core.gym import (
@@ -21,8 +23,11 @@ from agentrl.core.gym import (
     MAX_OBSERVATION_CHARS,
     AgentrlToGym,
     GymToAgentrl,
+    _literal_gym_ids,
+    declared_gym_ids,
     register_gym_envs,
 )
+from agentrl.core.registry import register
 from agentrl.core.types import Task
 from agentrl.environments.toy.corridor import CorridorEnv
 
@@ -204,6 +209,36 @@ def test_non_text_spaces_are_refused() -> None:
 def test_plain_id_after_import_agentrl() -> None:
     code = "import agentrl, gymnasium\ngymnasium.make('agentrl/Corridor-v0').reset(seed=0)\n"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    if "NamespaceNotFound" in done.stderr:
-        pytest.xfail("agentrl/__init__.py does not import agentrl.core.gym yet")
     assert done.returncode == 0, done.stderr
+
+
+def test_import_agentrl_registers_every_declared_gym_id_without_importing_a_family() -> None:
+    code = ("import json, sys, agentrl, gymnasium\n"
+            "ids = sorted(i for i in gymnasium.registry if i.startswith('agentrl/'))\n"
+            "families = [m for m in sys.modules if m.startswith('agentrl.environments.')]\n"
+            "print(json.dumps([ids, families]))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    ids, families = json.loads(done.stdout.strip().splitlines()[-1])
+    assert families == []
+    assert ids == sorted(GYM_IDS) == sorted(declared_gym_ids())
+    assert {"agentrl/ALFWorld-v0", "agentrl/TextWorld-v0", "agentrl/WebShop-v0",
+            "agentrl/SWE-v0"} <= set(ids)
+
+
+def test_the_static_read_agrees_with_the_registrations() -> None:
+    assert declared_gym_ids() == GYM_IDS  # every family declares its gym_id as literals
+
+
+def test_literal_register_calls_are_read_and_others_skipped() -> None:
+    source = ("register('a/x', 'm:X', gym_id='agentrl/X-v0')\n"
+              "registry.register('a/y', 'm:Y', preload=['m'], gym_id='agentrl/Y-v1')\n"
+              "register(name, 'm:Z', gym_id='agentrl/Z-v0')\n"
+              "register('a/w', 'm:W')\n")
+    assert _literal_gym_ids(source) == {"agentrl/X-v0": "a/x", "agentrl/Y-v1": "a/y"}
+
+
+def test_a_malformed_gym_id_is_refused_naming_it() -> None:
+    with pytest.raises(ValueError, match="gym_id 'ALFWorld' of 'nope/x' is not a Gymnasium id"):
+        register("nope/x", "m:X", gym_id="ALFWorld")
+    assert "nope/x" not in registry._REGISTRY
