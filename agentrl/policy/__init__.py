@@ -2,6 +2,6 @@
 and model resolution."""
 
 from agentrl.policy.base import Generation, Policy, Sampler, SamplingParams, TokenScores
-from agentrl.policy.resolve import DEFAULT_MODEL
+from agentrl.policy.options import DEFAULT_MODEL
 
 __all__ = ["DEFAULT_MODEL", "Generation", "Policy", "Sampler", "SamplingParams", "TokenScores"]

@@ -9,7 +9,6 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from pydantic import BaseModel, ConfigDict, Field
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from agentrl.policy.base import Generation, Messages, SamplingParams, TokenScores
@@ -22,22 +21,10 @@ from agentrl.policy.multimodal import (
     message_images,
     vision_inputs,
 )
+from agentrl.policy.options import LoraOptions
 from agentrl.policy.prefix_store import PrefixStore
 from agentrl.policy.resolve import DEFAULT_MODEL, load_model, load_tokenizer
 from agentrl.policy.vision_models import load_vision, save_vision
-
-
-class LoraOptions(BaseModel):
-    """LoRA adapter settings (peft)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    r: int = Field(default=16, ge=1, description="Adapter rank.")
-    alpha: int = Field(default=32, ge=1, description="Scaling numerator (alpha / r).")
-    dropout: float = Field(default=0.0, ge=0.0, lt=1.0, description="Dropout on adapter input.")
-    target_modules: str | list[str] = Field(
-        default="all-linear", description="Modules to adapt, or 'all-linear'."
-    )
 
 
 class HFPolicy:

@@ -18,30 +18,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from agentrl.policy.base import Generation, Messages, SamplingParams
-
-
-class OpenAIOptions(BaseModel):
-    """The ``policy.openai`` section: which endpoint and model, timeouts and retries."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    base_url: str = Field(default="http://127.0.0.1:8000/v1",
-                          description="The endpoint's base URL, ending in /v1.")
-    api_key_env: str = Field(
-        default="OPENAI_API_KEY",
-        description="Environment variable holding the API key (the key itself never goes in "
-        "a recipe); 'EMPTY' is sent when it is unset, as local servers expect.",
-    )
-    model: str | None = Field(
-        default=None, description="Model name the endpoint serves; policy.model when unset."
-    )
-    timeout_s: float = Field(default=60.0, gt=0, description="Per request limit.")
-    max_retries: int = Field(default=3, ge=0, description="Retries of a failed request.")
-    backoff_s: float = Field(default=1.0, ge=0, description="First retry's wait; doubles.")
-    concurrency: int = Field(default=8, ge=1, description="Requests in flight at once.")
+from agentrl.policy.options import OpenAIOptions
 
 
 def _retryable(error: Exception) -> bool:

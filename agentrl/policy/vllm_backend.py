@@ -33,72 +33,20 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict, Field
 
 from agentrl.policy.base import Generation, Messages, SamplingParams
 from agentrl.policy.chat import eos_token_ids, render, render_batch, to_generation
 from agentrl.policy.multimodal import ImageInputError, message_images
+from agentrl.policy.options import VLLMOptions
 from agentrl.policy.weights import untied_config, write_weights
 
 if TYPE_CHECKING:
     from agentrl.policy.hf import HFPolicy
 
-
-class VLLMOptions(BaseModel):
-    """The ``policy.vllm`` section: how the vLLM engine is built (``policy.backend: vllm``)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    gpu_memory_utilization: float = Field(
-        default=0.5, gt=0, le=1,
-        description="Share of each GPU's memory the engine may take (weights + KV cache). "
-        "Colocated with the trainer on one GPU: TRL uses 0.3, verl 0.5, SkyRL 0.8. "
-        "Ignored on CPU (see kv_cache_gib).",
-    )
-    tensor_parallel_size: int = Field(
-        default=1, ge=1, description="GPUs one engine shards the model over (1 on CPU)."
-    )
-    sleep_mode: bool = Field(
-        default=False,
-        description="GPU only: put the engine to sleep between rollout and update (frees "
-        "its KV cache, and weights at sleep_level 2) and wake it for the weight sync. "
-        "Not supported by vLLM's CPU build (refused there).",
-    )
-    sleep_level: Literal[1, 2] = Field(
-        default=1,
-        description="1: weights offloaded to CPU memory, KV cache dropped; 2: both dropped "
-        "(the sync after every update reloads the weights).",
-    )
-    kv_cache_gib: int = Field(
-        default=1, ge=1,
-        description="CPU build: GiB of RAM for the KV cache (VLLM_CPU_KVCACHE_SPACE; vLLM's "
-        "default takes half the machine's memory).",
-    )
-    max_model_len: int | None = Field(
-        default=4096, ge=16,
-        description="Longest prompt + reply in tokens the engine accepts; None: the model's.",
-    )
-    enforce_eager: bool | None = Field(
-        default=None,
-        description="Run without CUDA graphs / compilation. None: eager on CPU (compiling "
-        "there costs minutes), graphs on GPU.",
-    )
-    prefix_caching: bool = Field(
-        default=True,
-        description="Reuse the KV cache of shared prompt prefixes (multi-turn histories, "
-        "the G rollouts of a group); reset after every weight sync.",
-    )
-    max_num_seqs: int = Field(default=64, ge=1, description="Requests the engine runs at once.")
-    sync_dir: str | None = Field(
-        default=None,
-        description="Where the engine's model folder (and the weights of every sync) is "
-        "written; default: a new temporary folder. /dev/shm keeps a large model's "
-        "safetensors in RAM, where it is big enough.",
-    )
 
 
 class SleepModeUnsupportedError(RuntimeError):

@@ -1,20 +1,35 @@
-"""Rollout: prompt building, action parsing, the batched multi-env runner, trajectory I/O."""
+"""Rollout: prompt building, action parsing, the batched multi-env runner, trajectory I/O.
 
-from agentrl.core.process_env import ProcessEnv
-from agentrl.rollout.parsing import ParsedAction, parse_react, parse_reply
-from agentrl.rollout.prompts import PromptOptions, build_messages
-from agentrl.rollout.runner import RolloutOptions, RolloutRunner
-from agentrl.rollout.writer import TrajectoryWriter, read_trajectories
+The names load on first use, so importing a torch-free submodule (the recipe's
+`agentrl.rollout.options`) does not import the runner and its policy (torch)."""
 
-__all__ = [
-    "ParsedAction",
-    "ProcessEnv",
-    "PromptOptions",
-    "RolloutOptions",
-    "RolloutRunner",
-    "TrajectoryWriter",
-    "build_messages",
-    "parse_react",
-    "parse_reply",
-    "read_trajectories",
-]
+from importlib import import_module
+from typing import Any
+
+_HOMES = {
+    "ParsedAction": "agentrl.rollout.parsing",
+    "ProcessEnv": "agentrl.core.process_env",
+    "PromptOptions": "agentrl.rollout.prompts",
+    "RolloutOptions": "agentrl.rollout.options",
+    "RolloutRunner": "agentrl.rollout.runner",
+    "TrajectoryWriter": "agentrl.rollout.writer",
+    "build_messages": "agentrl.rollout.prompts",
+    "parse_react": "agentrl.rollout.parsing",
+    "parse_reply": "agentrl.rollout.parsing",
+    "read_trajectories": "agentrl.rollout.writer",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name from its module on first access."""
+    if name not in _HOMES:
+        raise AttributeError(f"module 'agentrl.rollout' has no attribute {name!r}")
+    value = getattr(import_module(_HOMES[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOMES))

@@ -14,7 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agentrl.core.types import EnvSpec, Observation, Task, Turn
 from agentrl.policy.base import Messages
-from agentrl.policy.multimodal import image_part
 
 REACT_FORMAT = (
     "Think briefly inside <think></think>, then give exactly one action inside "
@@ -82,6 +81,8 @@ def user_content(
     ``show_images``) the image parts followed by a text part."""
     if not (show_images and observation.images):
         return text
+    from agentrl.policy.multimodal import image_part  # torch: only when images are shown
+
     return [*map(image_part, observation.images), {"type": "text", "text": text}]
 
 

@@ -16,41 +16,15 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ConfigDict, Field
 from tqdm.auto import tqdm
 
 from agentrl.core.env import Env
 from agentrl.core.types import GroupKey, Observation, StepResult, Task, Trajectory, Turn
-from agentrl.policy.base import Generation, Policy, SamplingParams
+from agentrl.policy.base import Generation, Policy
 from agentrl.policy.multimodal import image_digest, message_images
-from agentrl.rollout.dynamic_sampling import DynamicSamplingOptions
-from agentrl.rollout.env_workers import EnvWorkerOptions
+from agentrl.rollout.options import RolloutOptions
 from agentrl.rollout.parsing import parse_reply
-from agentrl.rollout.prompts import PromptOptions, build_messages
-
-
-class RolloutOptions(EnvWorkerOptions):
-    """How episodes are collected (and, from `EnvWorkerOptions`, where envs run)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    group_size: int = Field(default=4, ge=1, description="Rollouts per task (G); one group.")
-    max_turns: int | None = Field(
-        default=None, ge=1, description="Turn limit; the env's spec.max_turns when unset."
-    )
-    sampling: SamplingParams = Field(default_factory=SamplingParams)
-    prompt: PromptOptions = Field(default_factory=PromptOptions)
-    lenient_parsing: bool = Field(
-        default=False, description="Accept a reply without <action> tags as its first line."
-    )
-    step_timeout_s: float = Field(default=60.0, gt=0, description="Per env call limit.")
-    episode_timeout_s: float = Field(default=900.0, gt=0, description="Per episode limit.")
-    workers: int = Field(default=16, ge=1, description="Threads stepping envs in parallel "
-                         "(with processes or Ray actors: env calls in flight at once).")
-    dynamic_sampling: DynamicSamplingOptions = Field(
-        default_factory=DynamicSamplingOptions,
-        description="Resample groups with all-equal outcomes (`agentrl.rollout.dynamic_sampling`).",
-    )
+from agentrl.rollout.prompts import build_messages
 
 
 @dataclass
@@ -107,7 +81,7 @@ class RolloutRunner:
             raise ValueError(f"RolloutRunner.run: keys {[k.task_id for k in keys]} do not "
                              f"name the tasks {[t.id for t in tasks]} one for one")
         episodes = [
-            _Episode(slot=i * size + j, trajectory=Trajectory(task=task, group=key))
+            _Episode(slot=i * size + j, trajectory=Trajectory(task=task, group=key, member=j))
             for i, (task, key) in enumerate(zip(tasks, keys, strict=True))
             for j in range(size)
         ]

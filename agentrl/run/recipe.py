@@ -6,7 +6,6 @@ import copy
 from pathlib import Path
 from typing import Any, Literal
 
-import torch
 import yaml
 from pydantic import (
     BaseModel,
@@ -17,14 +16,9 @@ from pydantic import (
     model_validator,
 )
 
-from agentrl.policy.backends import list_backends
-from agentrl.policy.hf import LoraOptions
-from agentrl.policy.openai_backend import OpenAIOptions
-from agentrl.policy.resolve import DEFAULT_MODEL
-from agentrl.policy.vllm_backend import VLLMOptions
-from agentrl.rollout.runner import RolloutOptions
-from agentrl.run.warm_start import WarmStartOptions
-from agentrl.update.trainer import AlgorithmOptions, OptimOptions
+from agentrl.policy.options import DEFAULT_MODEL, LoraOptions, OpenAIOptions, VLLMOptions
+from agentrl.rollout.options import RolloutOptions
+from agentrl.update.options import AlgorithmOptions, OptimOptions
 
 
 class RecipeError(ValueError):
@@ -33,6 +27,18 @@ class RecipeError(ValueError):
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class WarmStartOptions(_Section):
+    """Supervised fine-tuning on the env's expert demonstrations, once, before RL."""
+
+    steps: int = Field(default=0, ge=0, description="Optimizer steps of SFT; 0 = no warm start.")
+    lr: float = Field(default=1e-4, gt=0, description="AdamW learning rate of the SFT steps.")
+    batch_size: int = Field(default=8, ge=1, description="Expert turns per SFT step.")
+    tasks: int | None = Field(
+        default=None, ge=1,
+        description="Demonstrations from the first N tasks of env.train_split; None: all.",
+    )
 
 
 class EnvOptions(_Section):
@@ -79,6 +85,8 @@ class PolicyOptions(_Section):
     @field_validator("device")
     @classmethod
     def _torch_device(cls, device: str) -> str:
+        import torch  # here, not at the top: the schema itself loads without torch
+
         try:
             torch.device(device)
         except RuntimeError:
@@ -88,6 +96,8 @@ class PolicyOptions(_Section):
     @field_validator("backend")
     @classmethod
     def _registered_backend(cls, backend: str) -> str:
+        from agentrl.policy.backends import list_backends  # registers the built-ins (torch)
+
         if backend not in list_backends():
             raise ValueError(f"not a registered backend; registered: {', '.join(list_backends())}")
         return backend

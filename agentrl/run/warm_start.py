@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field
 from tqdm.auto import tqdm
 
 from agentrl.core.env import Env
@@ -25,20 +24,7 @@ from agentrl.policy.base import Messages
 from agentrl.policy.hf import HFPolicy
 from agentrl.rollout.prompts import PromptOptions, build_messages
 from agentrl.run.metrics import MetricsLogger
-
-
-class WarmStartOptions(BaseModel):
-    """Supervised fine-tuning on the env's expert demonstrations, once, before RL."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    steps: int = Field(default=0, ge=0, description="Optimizer steps of SFT; 0 = no warm start.")
-    lr: float = Field(default=1e-4, gt=0, description="AdamW learning rate of the SFT steps.")
-    batch_size: int = Field(default=8, ge=1, description="Expert turns per SFT step.")
-    tasks: int | None = Field(
-        default=None, ge=1,
-        description="Demonstrations from the first N tasks of env.train_split; None: all.",
-    )
+from agentrl.run.recipe import WarmStartOptions
 
 
 @dataclass

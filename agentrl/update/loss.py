@@ -15,11 +15,10 @@ micro-batches (and ranks) of a minibatch add up to exactly its loss, however it 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import torch
 
-LossAggregation = Literal["token-mean", "seq-mean-token-mean", "seq-mean-token-sum"]
+from agentrl.update.options import LossAggregation
 
 
 @dataclass

@@ -24,11 +24,10 @@ when a sync is missing.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import torch
 
-RolloutCorrection = Literal["none", "token_tis", "seq_tis"]
+from agentrl.update.options import RolloutCorrection
+
 DEFAULT_CLIP = {"token_tis": 2.0, "seq_tis": 5.0}  # verl / SkyRL defaults
 
 
