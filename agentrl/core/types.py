@@ -50,6 +50,11 @@ class Observation(_Model):
     tools: list[dict[str, Any]] | None = Field(
         default=None, description="JSON tool specs, for tool-calling envs."
     )
+    messages: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="Chat messages the prompt is made of, verbatim (agent programs: the "
+        "messages of the program's call); when set, the runner prompts with exactly these.",
+    )
     state_key: str = Field(
         description=(
             "Canonical digest of the env state as the agent can know it. Equal keys mean "

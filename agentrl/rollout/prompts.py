@@ -93,11 +93,17 @@ def build_messages(
     observation: Observation,
     options: PromptOptions,
 ) -> Messages:
-    """Messages for the next reply: system, task, the kept past turns, the observation.
+    """Messages for the next reply: system, task, the kept past turns, the observation;
+    or the observation's ``messages`` verbatim when it carries them.
 
     With ``history='last_k'`` older turns are replaced by one line saying how many were
     left out, so prompts stay short on long episodes.
     """
+    if observation.messages is not None:  # the env's own conversation (agent programs)
+        messages = [dict(m) for m in observation.messages]
+        if options.response_prefix:
+            messages.append({"role": "assistant", "content": options.response_prefix})
+        return messages
     messages: Messages = [{"role": "system", "content": system_message(spec, options)}]
     kept = history if options.history == "full" else history[len(history) - options.k :]
     omitted = len(history) - len(kept)
