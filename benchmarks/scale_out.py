@@ -46,11 +46,11 @@ import torch.multiprocessing as mp
 
 from agentrl.core.registry import make
 from agentrl.core.types import Observation, Task, Trajectory, Turn
+from agentrl.parallel import SingleProcess, init_strategy
 from agentrl.policy.base import Generation, Messages, SamplingParams
 from agentrl.policy.hf import HFPolicy
 from agentrl.rollout.env_workers import wrap_env_factory
 from agentrl.rollout.runner import RolloutOptions, RolloutRunner
-from agentrl.run.distributed import SingleProcess, init_strategy
 from agentrl.update.trainer import AlgorithmOptions, OptimOptions, Trainer
 
 ENV_WORKER_MODES = ("threads", "processes", "ray")

@@ -148,7 +148,7 @@ def explore_and_fit(context: ShapingContext, runner: RolloutRunner, tasks: Seque
                     shaping_options: dict[str, Any] | None = None) -> ProgressEstimator:
     """Outside `agentrl train`: explore ``tasks`` with ``runner`` (its policy should be the
     warm-started one), fit, and put the frozen estimator in ``context.state``."""
-    from agentrl.run.distributed import SingleProcess
+    from agentrl.parallel import SingleProcess
 
     options = options or ExploreOptions()
     begin = TrainingStart(lambda: runner, tasks, Path("."), 0, seed, SingleProcess())

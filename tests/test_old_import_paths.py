@@ -7,6 +7,7 @@ import sys
 import pytest
 
 import agentrl.credit
+import agentrl.parallel
 import agentrl.run.loop
 import agentrl.run.recipe
 
@@ -17,6 +18,9 @@ OLD_PATHS = [
     ("agentrl.train", "agentrl.run.loop", agentrl.run.loop, ["train"]),
     ("agentrl.recipe", "agentrl.run.recipe", agentrl.run.recipe,
      ["Recipe", "RecipeError", "load_recipe"]),
+    ("agentrl.run.distributed", "agentrl.parallel", agentrl.parallel,
+     ["SingleProcess", "DataParallel", "FullyShardedDataParallel", "RankFailure",
+      "gather_groups", "init_strategy", "interleave", "launch"]),
 ]
 
 

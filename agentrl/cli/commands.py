@@ -37,7 +37,7 @@ def train(
 ) -> None:
     """Train with a recipe; resumes from the run's last checkpoint if there is one."""
     if nproc > 1:
-        from agentrl.run.distributed import launch
+        from agentrl.parallel import launch
 
         raise typer.Exit(launch(nproc, ["train", str(recipe), *(overrides or [])]))
     from torch.distributed.elastic.multiprocessing.errors import record

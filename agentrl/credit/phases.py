@@ -23,7 +23,7 @@ class TrainingStart:
     run_dir: Path
     start: int  # the iteration RL starts (or resumes) at
     seed: int
-    parallel: Any  # agentrl.run.distributed strategy
+    parallel: Any  # agentrl.parallel strategy
     progress: bool = False
 
 

@@ -7,7 +7,7 @@ rolls out, and gets the trained weights after every update.
 
 Under torchrun each rank runs this loop on its share of the tasks (whole groups), every
 rank gets the whole batch for the update, and rank 0 alone writes files
-(`agentrl.run.distributed`).
+(`agentrl.parallel`).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from agentrl.core.types import GroupKey, Task, Trajectory
 from agentrl.credit.phases import prepare_shapings
 from agentrl.eval.evaluate import EvalResult, evaluate
 from agentrl.eval.report import write_report
+from agentrl.parallel import SingleProcess, gather_groups, init_strategy
 from agentrl.policy.backends import make_sampler, needs_local_model
 from agentrl.policy.base import Policy, Sampler
 from agentrl.policy.hf import HFPolicy
@@ -36,7 +37,6 @@ from agentrl.rollout.dynamic_sampling import DynamicSamplingOptions, collect_gro
 from agentrl.rollout.runner import RolloutRunner
 from agentrl.rollout.writer import TrajectoryWriter
 from agentrl.run.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
-from agentrl.run.distributed import SingleProcess, gather_groups, init_strategy
 from agentrl.run.errors import RunFolderError, disk_full_error, is_disk_full
 from agentrl.run.killpoints import kill_point
 from agentrl.run.metrics import MetricsLogger, rollout_metrics

@@ -12,9 +12,9 @@ import torch
 import torch.multiprocessing as mp
 
 from agentrl.core.types import Observation, Task, Trajectory, Turn
+from agentrl.parallel import SingleProcess, init_strategy, interleave
 from agentrl.policy.base import SamplingParams
 from agentrl.policy.hf import HFPolicy, LoraOptions
-from agentrl.run.distributed import SingleProcess, init_strategy, interleave
 from agentrl.update.trainer import AlgorithmOptions, OptimOptions, Trainer
 
 # minibatches of 5 turns in micro-batches of 2: shares of 3 and 2 turns, so under FSDP one

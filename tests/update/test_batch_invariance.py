@@ -19,9 +19,9 @@ import torch
 import torch.multiprocessing as mp
 
 from agentrl.core.types import Observation, Task, Trajectory, Turn
+from agentrl.parallel import SingleProcess, init_strategy
 from agentrl.policy.base import SamplingParams
 from agentrl.policy.hf import HFPolicy
-from agentrl.run.distributed import SingleProcess, init_strategy
 from agentrl.update.trainer import AlgorithmOptions, OptimOptions, Trainer
 
 LENGTHS = [1, 2, 3, 1]
