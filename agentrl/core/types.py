@@ -187,6 +187,11 @@ class Trajectory(_Model):
         default="",
         description="Rollouts of one group share it; derived from `group` when that is set.",
     )
+    member: int | None = Field(
+        default=None, ge=0,
+        description="Which of its group's G rollouts this is (0 .. G-1; set by the runner); "
+        "None in files written before, and in hand-built trajectories.",
+    )
     started_at: float = Field(default_factory=time.time)
     wall_time_s: float = Field(default=0.0)
     final_observation: Observation | None = Field(

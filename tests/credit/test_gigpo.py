@@ -148,3 +148,54 @@ def test_placebo_follows_the_declaration_too():
     assert {round(abs(x), 9) for x in step_terms["auto"]} == {0.0, 0.5}
     assert {round(abs(x), 9) for x in step_terms["add"]} == {0.0, 1.0}
     assert placebo(batch, gamma=1.0) == placebo(batch, gamma=1.0, outcome="ignore")
+
+
+def _members(traj) -> list:
+    """Two episode groups; group g's members carry their index (as the runner sets it)."""
+    batch = [traj("g", 1.0, keys=["h", "h", "k", "d"]), traj("g", 0.0, keys=["h", "w", "w"]),
+             traj("g", 0.0, keys=["h", "w", "x"]), traj("q", 1.0, keys=["h", "z"]),
+             traj("q", 0.0, keys=["z", "z"])]
+    for member, trajectory in enumerate(batch[:3]):
+        trajectory.member = member
+    return batch
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7])
+def test_placebo_depends_on_no_batch_position(traj, seed):
+    """Reversing the batch, or dropping another group, leaves each trajectory's advantages:
+    a group's draw comes from its group_id and the seed, over its members by index (g) or,
+    without one (q, as in old files), by content."""
+    placebo = get_advantage("gigpo-placebo")
+    batch = _members(traj)
+    plain = placebo(batch, seed=seed)
+    assert placebo(batch[::-1], seed=seed)[::-1] == plain
+    assert placebo(batch[:3][::-1], seed=seed)[::-1] == plain[:3]
+    assert placebo(batch[3:][::-1], seed=seed)[::-1] == plain[3:]
+
+
+def test_placebo_keeps_each_groups_anchor_sizes_and_moves_some(traj):
+    from agentrl.credit.advantages.batch import TurnBatch
+    from agentrl.credit.advantages.gigpo import anchor_codes
+    from agentrl.credit.advantages.gigpo_placebo import placebo_codes
+
+    view = TurnBatch.of(_members(traj))
+    codes = anchor_codes(view, None)
+    groups = [g for g, n in zip(view.group, view.lengths, strict=True) for _ in range(n)]
+    moved = False
+    for seed in range(5):
+        shuffled = placebo_codes(view, seed)
+        for g in (0, 1):  # the same codes, each as often: the group's step-group sizes
+            own = [i for i, x in enumerate(groups) if x == g]
+            assert sorted(shuffled[own].tolist()) == sorted(codes[own].tolist())
+        moved |= bool((shuffled != codes).any())
+    assert moved, "no seed moved an anchor code: the placebo would be GiGPO"
+
+
+def test_placebo_orders_members_by_their_index_not_their_place(traj):
+    """Trading two members' indices is a different member order, so some seed draws
+    other advantages for them (the index, not the position, decides)."""
+    placebo = get_advantage("gigpo-placebo")
+    batch = _members(traj)
+    traded = [t.model_copy(deep=True) for t in batch]
+    traded[0].member, traded[1].member = 1, 0
+    assert any(placebo(traded, seed=seed) != placebo(batch, seed=seed) for seed in range(5))

@@ -17,10 +17,10 @@ import pytest
 from agentrl.core.types import GroupKey, Task, Trajectory
 from agentrl.credit import get_advantage, list_advantages
 from agentrl.environments.toy.corridor import CorridorEnv
+from agentrl.parallel import gather_groups
 from agentrl.policy.tabular import TabularPolicy
 from agentrl.rollout.dynamic_sampling import DynamicSamplingOptions, collect_groups
 from agentrl.rollout.runner import RolloutOptions, RolloutRunner
-from agentrl.run.distributed import gather_groups
 
 GROUP_SIZE = 3
 
@@ -73,17 +73,12 @@ def test_the_runner_sets_group_identity_and_repetition(batch: list[Trajectory]) 
     assert keys == [k for k in expected for _ in range(GROUP_SIZE)]
     assert [t.group_id for t in batch[::GROUP_SIZE]] == ["it0/t0", "it0/t1", "it0/t2",
                                                           "it0/t0#1"]
+    assert [t.member for t in batch] == list(range(GROUP_SIZE)) * 4
     outcomes = {t.outcome_reward for t in batch}
     assert outcomes == {0.0, 1.0}, "the toy batch must hold both outcomes to test anything"
 
 
-POSITIONAL = {"gigpo-placebo": "the placebo control draws its seeded permutation of anchor "
-              "codes over the turns in batch order; a shuffled batch gets another draw"}
-
-
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=POSITIONAL[name]))
-    if name in POSITIONAL else name for name in list_advantages()])
+@pytest.mark.parametrize("name", list_advantages())
 def test_shuffling_a_batch_changes_no_advantage(name: str, batch: list[Trajectory]) -> None:
     estimator = get_advantage(name)
     plain = estimator([t.model_copy(deep=True) for t in batch])
@@ -173,9 +168,10 @@ def test_old_format_json_loads() -> None:
            "started_at": 1.0, "wall_time_s": 0.1, "final_observation": None}
     trajectory = Trajectory.model_validate_json(json.dumps(old))
     assert trajectory.group is None and trajectory.group_id == "it3/t0"
-    assert trajectory.turns[0].policy_version == 0
+    assert trajectory.member is None and trajectory.turns[0].policy_version == 0
     dumped = trajectory.model_dump()
     assert dumped.pop("group") is None and dumped["turns"][0].pop("policy_version") == 0
+    assert dumped.pop("member") is None
     assert dumped == old  # nothing else added, nothing lost
 
 
