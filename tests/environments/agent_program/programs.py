@@ -1,9 +1,9 @@
 """Agent programs the agent-program tests run: plain `openai` client code, as a user writes it.
 
 ``lookup_agent``: ask the model, run the tool it calls (a dictionary lookup), show the
-result, ask again; reward 1 when the final answer contains the looked-up value. It makes
-2 calls when the first reply calls the tool, 1 otherwise — and a third call when
-``task.metadata["followup"]`` asks for a confirmation.
+result, ask again. Reward: 0.5 when a tool result was the task's answer, plus 0.5 when the
+final answer contains it. It makes 2 calls when the first reply calls the tool, 1
+otherwise — and one more when ``task.metadata["followup"]`` asks for a confirmation.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def capital_of(country: str) -> str:
 
 
 async def lookup_agent(task: Any, base_url: str, client_kwargs: dict[str, Any]) -> Any:
-    """Ask, run the tool calls of the reply, ask again; reward = answer is right."""
+    """Ask, run the tool calls of the reply, ask again (see the module doc)."""
     client = AsyncOpenAI(**client_kwargs)
     messages: list[dict[str, Any]] = [
         {"role": "system", "content": "Answer questions; use tools when they help."},
@@ -58,9 +58,10 @@ async def lookup_agent(task: Any, base_url: str, client_kwargs: dict[str, Any]) 
         messages.append({"role": "user", "content": "Are you sure? Answer once more."})
         reply = await _ask(client, messages)
     answer = reply.content or ""
-    right = bool(task.ground_truth) and task.ground_truth.lower() in answer.lower()
-    return float(right), {"answer": answer, "calls": sum(m["role"] == "assistant"
-                                                         for m in messages)}
+    looked_up = any(m["role"] == "tool" and m["content"] == task.ground_truth for m in messages)
+    right = task.ground_truth.lower() in answer.lower()
+    calls = sum(m["role"] == "assistant" for m in messages)
+    return 0.5 * looked_up + 0.5 * right, {"answer": answer, "calls": calls}
 
 
 async def _ask(client: AsyncOpenAI, messages: list[dict[str, Any]]) -> Any:
@@ -82,3 +83,11 @@ async def raising_agent(task: Any, base_url: str, client_kwargs: dict[str, Any])
 def silent_agent(task: Any, base_url: str, client_kwargs: dict[str, Any]) -> float:
     """Returns without calling the model (a plain, non-async function)."""
     return 1.0
+
+
+async def slow_agent(task: Any, base_url: str, client_kwargs: dict[str, Any]) -> float:
+    """Takes 3 s before its first call (longer than the timeout the test sets)."""
+    import asyncio
+
+    await asyncio.sleep(3)
+    return 0.0
