@@ -3,8 +3,10 @@
 A reply's tool calls are read in the Hermes / Qwen chat-template format, one
 ``<tool_call>{"name": …, "arguments": {…}}</tool_call>`` per call; they become the
 completion's ``tool_calls`` (arguments as a JSON string, as the OpenAI API sends them) and
-are cut from its ``content``. A block that is not such JSON stays in the content, so the
-program sees what the model wrote. Tool-call ids are ``call_<turn>_<index>``: the same in
+are cut from its ``content``. A block that is not such JSON (arguments must be an object)
+stays in the content, so the program sees what the model wrote, and makes the reply
+invalid (`reply_problem`), as do an empty reply and a call of a tool the request did not
+offer. Tool-call ids are ``call_<turn>_<index>``: the same in
 every rollout of a group, so state keys built from later tool messages agree.
 """
 
@@ -32,14 +34,35 @@ def parse_tool_calls(reply: str, turn: int) -> tuple[str, list[dict[str, Any]]]:
         if not (isinstance(payload, dict) and isinstance(payload.get("name"), str)):
             return match.group(0)
         arguments = payload.get("arguments", payload.get("parameters", {}))
-        if not isinstance(arguments, str):
-            arguments = json.dumps(arguments)
+        if isinstance(arguments, str):
+            try:
+                arguments = json.loads(arguments)
+            except ValueError:
+                return match.group(0)
+        if not isinstance(arguments, dict):
+            return match.group(0)
+        arguments = json.dumps(arguments)
         calls.append({"id": f"call_{turn}_{len(calls)}", "type": "function",
                       "function": {"name": payload["name"], "arguments": arguments}})
         return ""
 
     text = _TOOL_CALL.sub(take, reply)
     return (text.strip() if calls else text), calls
+
+
+def reply_problem(reply: str, body: dict[str, Any], turn: int) -> str | None:
+    """Why ``reply`` is not a well-formed answer to the call ``body``, or None."""
+    text, calls = parse_tool_calls(reply, turn)
+    if not reply.strip():
+        return "the reply is empty"
+    if "<tool_call>" in text:
+        return "a <tool_call> block is not JSON {\"name\": ..., \"arguments\": {...}}"
+    offered = {(t.get("function") or {}).get("name") for t in body.get("tools") or []
+               if isinstance(t, dict)}
+    unknown = [c["function"]["name"] for c in calls if c["function"]["name"] not in offered]
+    if unknown:
+        return f"the reply calls tools the request did not offer: {unknown}"
+    return None
 
 
 def completion(reply: str, body: dict[str, Any], turn: int) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from agentrl.environments.agent_program.completions import (
     completion,
     new_messages,
     observation_text,
+    reply_problem,
     state_key,
 )
 from agentrl.environments.agent_program.gateway import Call, Channel, gateway
@@ -39,7 +40,9 @@ class AgentProgramEnv(Env):
     call's tool specs), ``state_key`` (a digest of what the program showed the model since
     its previous call) and ``text`` (a readable view of that). ``step(reply)`` returns the
     policy's raw reply to the waiting call as a chat completion (``<tool_call>`` blocks become
-    ``tool_calls``) and waits for the program's next call (reward 0), its return (terminated;
+    ``tool_calls``; ``info["action_valid"]`` is False, with ``info["reply_problem"]``, for an
+    empty reply, a malformed block or a tool the call did not offer) and waits for the
+    program's next call (reward 0), its return (terminated;
     reward and ``info["outcome_reward"]`` = the returned reward; ``info["success"]`` the
     program's own, else reward ≥ ``success_threshold``), or its exception (`AgentProgramError`
     naming it: the runner errors this episode only). No call nor return within
@@ -96,17 +99,22 @@ class AgentProgramEnv(Env):
         program does next."""
         if self._pending is None:
             raise RuntimeError(f"{self.spec.id}: no call is waiting; reset() first")
-        self._pending.answer(completion(str(action), self._pending.body, self._turn))
+        # Lone surrogates cannot travel as UTF-8 JSON to the program: replaced by "?".
+        action = str(action).encode("utf-8", errors="replace").decode("utf-8")
+        problem = reply_problem(action, self._pending.body, self._turn)
+        checked = {"action_valid": problem is None} | ({"reply_problem": problem} if problem
+                                                        else {})
+        self._pending.answer(completion(action, self._pending.body, self._turn))
         self._pending = None
         self._turn += 1
         kind, payload = self._next_event()
         if kind == "call":
             observation = self._observe(payload)
             if self._turn < self.spec.max_turns:
-                return StepResult(observation=observation)
+                return StepResult(observation=observation, info=checked)
             self._end_episode()
             return StepResult(observation=observation, truncated=True,
-                              info={"outcome_reward": 0.0, "success": False})
+                              info=checked | {"outcome_reward": 0.0, "success": False})
         last = self._final_observation()
         self._end_episode()
         if kind == "error":
@@ -114,7 +122,8 @@ class AgentProgramEnv(Env):
         reward, info = reward_and_info(payload)
         info.setdefault("success", reward >= self.success_threshold)
         info["outcome_reward"] = reward
-        return StepResult(observation=last, reward=reward, terminated=True, info=info)
+        return StepResult(observation=last, reward=reward, terminated=True,
+                          info=info | checked)
 
     def close(self) -> None:
         """End the running episode (its program's pending and later calls are refused)."""
