@@ -108,6 +108,20 @@ def state_key(shown: list[dict[str, Any]]) -> str:
     return digest_state([_visible(m) for m in shown])
 
 
+def flatten_text_parts(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``messages`` with each content that is a list of text parts only replaced by those
+    texts joined with newlines (as vLLM's OpenAI server does), so text-only chat templates,
+    which concatenate strings, render them. Other contents (images) are kept."""
+    flat = []
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, list) and content and all(
+                isinstance(p, dict) and p.get("type") == "text" for p in content):
+            message = {**message, "content": "\n".join(str(p.get("text", "")) for p in content)}
+        flat.append(message)
+    return flat
+
+
 def content_text(content: Any) -> str:
     """A message content as text: strings as they are, text parts joined, others noted."""
     if content is None:

@@ -12,6 +12,7 @@ from agentrl.core.registry import resolve_entry_point
 from agentrl.core.types import STANDARD_SPLITS, EnvSpec, Observation, StepResult, Task
 from agentrl.environments.agent_program.completions import (
     completion,
+    flatten_text_parts,
     new_messages,
     observation_text,
     reply_problem,
@@ -47,6 +48,9 @@ class AgentProgramEnv(Env):
     program's own, else reward ≥ ``success_threshold``), or its exception (`AgentProgramError`
     naming it: the runner errors this episode only). No call nor return within
     ``call_timeout_s`` is a `TimeoutError`. After ``max_turns`` calls the episode is truncated.
+    ``flatten_text_parts`` (default): a message content given as a list of text parts only
+    (smolagents sends them) is recorded as their joined text, which text-only chat
+    templates can render; False keeps the lists exactly as sent.
 
     ``tasks``: `Task` objects or dicts of their fields (``env_id`` defaults to this env's id,
     ``split`` to ``train``), or a ``"module:attr"`` naming such a list or a function
@@ -56,7 +60,8 @@ class AgentProgramEnv(Env):
     def __init__(self, program: str | Program, tasks: Sequence[Task | dict[str, Any]] | str = (),
                  *, max_turns: int = 32, call_timeout_s: float = 300.0,
                  reply_timeout_s: float = 600.0, success_threshold: float = 1.0,
-                 description: str = "", env_id: str = ENV_ID) -> None:
+                 flatten_text_parts: bool = True, description: str = "",
+                 env_id: str = ENV_ID) -> None:
         self.program = load_program(program)
         self._tasks = _load_tasks(tasks, env_id)
         splits = tuple(dict.fromkeys([*STANDARD_SPLITS, *(t.split for t in self._tasks)]))
@@ -65,6 +70,7 @@ class AgentProgramEnv(Env):
                             step_rewards_include_outcome=True)
         self.call_timeout_s, self.reply_timeout_s = call_timeout_s, reply_timeout_s
         self.success_threshold = success_threshold
+        self.flatten_text_parts = flatten_text_parts
         self._channel: Channel | None = None
         self._pending: Call | None = None
         self._messages: list[dict[str, Any]] | None = None
@@ -143,6 +149,8 @@ class AgentProgramEnv(Env):
     def _observe(self, call: Call) -> Observation:
         self._pending = call
         messages = call.body["messages"]
+        if self.flatten_text_parts:
+            messages = flatten_text_parts(messages)
         shown = new_messages(self._messages, messages)
         self._messages = messages
         return Observation(text=observation_text(shown), messages=messages,
