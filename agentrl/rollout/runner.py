@@ -25,6 +25,7 @@ from agentrl.policy.multimodal import image_digest, message_images
 from agentrl.rollout.options import RolloutOptions
 from agentrl.rollout.parsing import parse_reply
 from agentrl.rollout.prompts import build_messages
+from agentrl.rollout.segments import mark_new_segments
 
 
 @dataclass
@@ -162,6 +163,7 @@ class RolloutRunner:
         episode.done = True
         trajectory = episode.trajectory
         trajectory.wall_time_s = time.time() - trajectory.started_at
+        mark_new_segments(trajectory)  # turns whose prompt a chat template rewrote
         if self.on_finish is not None:
             self.on_finish(trajectory)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from agentrl.core.types import Trajectory
 from agentrl.eval.metrics_file import metric_rows
+from agentrl.rollout.segments import count_template_rewrites
 from agentrl.run.errors import disk_full_error, is_disk_full
 
 
@@ -29,6 +30,7 @@ def rollout_metrics(trajectories: list[Trajectory]) -> dict[str, float]:
             [float(turn.info.get("action_valid") is False) for turn in turns]
         ),
         "rollout/response_tokens": _mean([float(len(turn.action_ids)) for turn in turns]),
+        "rollout/template_rewrites": float(count_template_rewrites(valid)),
     }
     groups: dict[str, list[float]] = defaultdict(list)
     for t in valid:

@@ -40,8 +40,15 @@ def test_one_iteration_trains_on_an_agent_program(tmp_path: Path, advantage: str
     assert rows[0]["rollout/episode_len"] == 2.5
     assert rows[0]["rollout/outcome_reward"] == 0.25  # japan 0.5, france 0
     assert "loss/policy" in rows[0]
+    # The tiny model's template (ChatML) has no tool calls: it drops the reply's
+    # <tool_call> when it renders the reply back, so every later call is a rewrite
+    # (10 turns - 4 first turns), and no turn is re-tokenised for it.
+    assert rows[0]["rollout/template_rewrites"] == 6.0
     trajectories = list(read_trajectories(run / "rollouts.jsonl"))
     assert sorted(len(t.turns) for t in trajectories) == [2, 2, 3, 3]
     assert all(turn.observation.messages for t in trajectories for turn in t.turns)
+    for trajectory in trajectories:
+        assert "new_segment" not in trajectory.turns[0].info
+        assert all(turn.info["segment_cause"] == "template" for turn in trajectory.turns[1:])
     samples = list(read_trajectories(run / "samples.jsonl"))
     assert samples and all(turn.advantage is not None for s in samples for turn in s.turns)
