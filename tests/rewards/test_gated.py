@@ -8,7 +8,7 @@ every higher-priority one meeting its threshold.
 """
 
 import pytest
-from tests.algos.conftest import build_trajectory
+from tests.credit.conftest import build_trajectory
 
 from agentrl.credit import get_advantage, get_shaping
 
