@@ -8,9 +8,9 @@ every higher-priority one meeting its threshold.
 """
 
 import pytest
-from tests.credit.conftest import build_trajectory
 
 from agentrl.credit import get_advantage, get_shaping
+from tests.credit.conftest import build_trajectory
 
 gated = get_shaping("gated")
 ungated = get_shaping("ungated")
