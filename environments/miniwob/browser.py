@@ -40,6 +40,33 @@ OBSERVE_JS = """() => {
           done: WOB_DONE_GLOBAL, env_reward: WOB_REWARD_GLOBAL,
           raw_reward: WOB_RAW_REWARD_GLOBAL, reason: WOB_REWARD_REASON};
 }"""
+# Images a page shows through CSS (``content: url(…)``, backgrounds) load asynchronously after
+# the script that made their elements returns; until then those elements have no box and
+# core.getDOMInfo leaves them out (email-inbox's trash and star icons, for one). Before every
+# read of the page, request each image the page uses and wait until all have loaded (or
+# failed), so that what is read depends only on (task, seed, actions), not on load timing.
+SETTLE_JS = """async () => {
+  const urls = new Set();
+  const props = ['content', 'background-image', 'list-style-image', 'border-image-source'];
+  for (const el of document.querySelectorAll('*')) {
+    if (el.tagName === 'IMG' && el.currentSrc) urls.add(el.currentSrc);
+    for (const pseudo of [null, '::before', '::after']) {
+      const style = getComputedStyle(el, pseudo);
+      for (const prop of props) {
+        for (const m of style.getPropertyValue(prop).matchAll(/url\\(\\s*(['"]?)(.*?)\\1\\s*\\)/g)) {
+          urls.add(m[2]);
+        }
+      }
+    }
+  }
+  await Promise.all([...urls].map((url) => {
+    const image = new Image();
+    image.src = url;
+    return image.decode().catch(() => null);
+  }));
+  if (document.fonts) await document.fonts.ready;
+  return urls.size;
+}"""
 START_JS = """([seed, mode]) => {
   Math.seedrandom(seed); core.setDataMode(mode); core.startEpisodeReal();
 }"""
@@ -136,6 +163,7 @@ class Tab:
     def observe(self, screenshot: bool) -> tuple[dict[str, Any], bytes | None]:
         """The page's state (`OBSERVE_JS`) and, when asked, a PNG of the task area."""
         def run() -> tuple[dict[str, Any], bytes | None]:
+            self._page.evaluate(SETTLE_JS)
             state = self._page.evaluate(OBSERVE_JS)
             png = self._page.screenshot(clip=TASK_AREA, type="png") if screenshot else None
             return state, png
