@@ -53,9 +53,8 @@ SETTLE_JS = """async () => {
     for (const pseudo of [null, '::before', '::after']) {
       const style = getComputedStyle(el, pseudo);
       for (const prop of props) {
-        for (const m of style.getPropertyValue(prop).matchAll(/url\\(\\s*(['"]?)(.*?)\\1\\s*\\)/g)) {
-          urls.add(m[2]);
-        }
+        const value = style.getPropertyValue(prop);
+        for (const m of value.matchAll(/url\\(\\s*(['"]?)(.*?)\\1\\s*\\)/g)) urls.add(m[2]);
       }
     }
   }
