@@ -8,14 +8,19 @@ press a random allowed key (15 %). Success is a positive raw reward (MiniWoB's s
 The table goes to ``benchmarks/results/miniwob-baselines.md``.
 
 Run: ``python benchmarks/miniwob_baselines.py [--seeds 3] [--tasks click-button,enter-text]``
-(all 125 tasks at 3 seeds take ~15 minutes on two cores).
+(all 125 tasks at 3 seeds take ~15 minutes on two idle cores). The result file records the
+command, the date and the machine's load.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import os
 import random
+import shlex
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -53,13 +58,16 @@ def play(env: MiniWoBEnv, task, policy) -> tuple[float, bool, int]:
 
 
 def evaluate(name: str, seeds: int, rng: random.Random) -> dict:
-    """Mean reward and success of the random policy (and the oracle) on ``name``."""
+    """Mean reward and success of the random policy (and the oracle) on ``name``; a task
+    whose page fails gets ``{"error": message}`` and the run goes on."""
     env = MiniWoBEnv(name, screenshots=False, split_sizes={"valid": seeds})
     try:
         tasks = list(env.tasks("valid"))
         row = {"random": [play(env, t, lambda s: random_action(s, rng)) for t in tasks]}
         if name in ORACLES:
             row["oracle"] = [play(env, t, lambda s: oracle_action(name, s)) for t in tasks]
+    except Exception as error:  # noqa: BLE001 - reported in the table, not fatal to the run
+        row = {"error": f"{type(error).__name__}: {str(error)[:120]}"}
     finally:
         env.close()
     return row
@@ -78,11 +86,25 @@ def table(rows: dict[str, dict], seeds: int) -> list[str]:
              "| task | category | random reward | random success | oracle reward | "
              "oracle success |", "|---|---|---|---|---|---|"]
     for name, row in rows.items():
+        if "error" in row:
+            lines.append(f"| {name} | {info[name].category} | error: {row['error']} | | | |")
+            continue
         rr, rs = summary(row["random"])
         oracle = ("| {:.2f} | {:.2f} |".format(*summary(row["oracle"])) if "oracle" in row
                   else "| – | – |")
         lines.append(f"| {name} | {info[name].category} | {rr:.2f} | {rs:.2f} {oracle}")
     return lines
+
+
+def provenance(start_load: tuple[float, float, float]) -> list[str]:
+    """How the table was made: the command, the date, the machine and its load."""
+    load = ", ".join(f"{x:.2f}" for x in start_load)
+    end = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return [f"Command: `{shlex.join(['python', *sys.argv])}`", "",
+            f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; "
+            f"machine: {os.cpu_count()} CPU cores; load average (1, 5, 15 min) at start "
+            f"{load}, at end {end} (other jobs shared the cores, so wall time is not a "
+            "speed measurement).", ""]
 
 
 def main() -> None:
@@ -93,11 +115,14 @@ def main() -> None:
     args = parser.parse_args()
     names = [n for n in args.tasks.split(",") if n] or list(catalogue())
     rng, start, rows = random.Random(0), time.perf_counter(), {}
+    start_load = os.getloadavg()
     for name in names:
         rows[name] = evaluate(name, args.seeds, rng)
-        print(f"{name}: random {summary(rows[name]['random'])}", flush=True)
+        print(f"{name}: {rows[name].get('error') or summary(rows[name]['random'])}", flush=True)
     lines = table(rows, args.seeds)
-    random_all = [e for row in rows.values() for e in row["random"]]
+    lines[1:1] = [""] + provenance(start_load)[:-1]
+    errors = [name for name, row in rows.items() if "error" in row]
+    random_all = [e for row in rows.values() if "random" in row for e in row["random"]]
     oracle_all = [e for row in rows.values() if "oracle" in row for e in row["oracle"]]
     random_on_oracle_tasks = [e for row in rows.values() if "oracle" in row
                               for e in row["random"]]
@@ -109,6 +134,7 @@ def main() -> None:
                                         if random_on_oracle_tasks else float("nan")),
     }
     lines += ["", f"Tasks: {len(rows)}; oracle tasks: {sum('oracle' in r for r in rows.values())};"
+              f" tasks that errored: {len(errors)} ({', '.join(errors) or 'none'});"
               f" wall time {time.perf_counter() - start:.0f} s.", ""]
     lines += [f"- {key}: {value:.3f}" for key, value in headline.items()]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
