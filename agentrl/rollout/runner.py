@@ -195,7 +195,30 @@ class RolloutRunner:
             episode.prompt_images = [image_digest(i) for i in message_images(batch[-1])]
             tools.append(episode.observation.tools)
         sampling = self.options.sampling.model_copy(update={"seed": seed})
-        return self.policy.generate(batch, sampling, tools=tools)
+        try:
+            return self.policy.generate(batch, sampling, tools=tools)
+        except Exception as failure:  # noqa: BLE001 - isolated below, or raised again
+            if len(batch) == 1:
+                raise
+            return self._generate_one_by_one(batch, sampling, tools, failure)
+
+    def _generate_one_by_one(self, batch: list, sampling: Any, tools: list,
+                             failure: Exception) -> list[Generation]:
+        """A batched `generate` failed: generate each prompt alone, so a prompt that cannot
+        be rendered or sampled (a chat template that rejects one program's messages) errors
+        its own episode only. When every prompt fails alone too, the policy itself is broken:
+        the batch's error is raised again."""
+        generations = []
+        for messages, episode_tools in zip(batch, tools, strict=True):
+            try:
+                generations += self.policy.generate([messages], sampling, tools=[episode_tools])
+            except Exception as error:  # noqa: BLE001 - becomes this episode's error
+                generations.append(Generation(
+                    text="", prompt_ids=[], token_ids=[], logprobs=[], finish_reason="error",
+                    error=f"{type(error).__name__}: {error}"))
+        if all(g.error is not None for g in generations):
+            raise failure
+        return generations
 
     def _step_all(self, active: list[_Episode], generations: list[Generation],
                   version: int) -> None:
