@@ -6,6 +6,7 @@ import pytest
 
 from agentrl.core.registry import make
 from agentrl.environments.miniwob import MiniWoBEnv, register_envs, task_names
+from agentrl.environments.miniwob.dom import elements
 from agentrl.environments.miniwob.oracle import ORACLES, oracle_action
 
 SMALL = {"train": 4, "valid": 3, "heldout": 3}
@@ -102,3 +103,36 @@ def _elements(state):
     from agentrl.environments.miniwob.dom import elements
 
     return elements(state["dom"])
+
+
+PROBE_JS = """async (settle) => {
+  const span = document.createElement('span');
+  span.style.content = 'url("../common/special/email-inbox/star.png?probe=' + Math.random() + '")';
+  span.style.height = '12px';
+  document.body.appendChild(span);
+  const before = span.getBoundingClientRect().width;
+  await (eval(settle))();
+  return [before, span.getBoundingClientRect().width];
+}"""
+
+
+def test_settle_waits_for_images_drawn_by_css():
+    # email-inbox's trash and star buttons are spans drawn by CSS `content: url(…)`: right
+    # after a script creates one it has no box (core.getDOMInfo would leave it out) until
+    # the PNG arrives. browser.SETTLE_JS must wait for it: a fresh (uncached) URL is 0 px
+    # wide synchronously after creation and 12 px wide (the icon is square) once settled.
+    from agentrl.environments.miniwob.browser import SETTLE_JS
+
+    env = MiniWoBEnv("email-inbox-delete", split_sizes=SMALL, screenshots=False)
+    try:
+        observation = env.reset(env.tasks("valid")[0])
+        page = env._tab._page
+        before, after = env._tab.browser.call(lambda: page.evaluate(PROBE_JS, SETTLE_JS))
+        assert before == 0 and after == pytest.approx(12)
+        icons = [n for n in elements(env.page_state["dom"])
+                 if str(n.get("classes", "")).split()[:1] in (["trash"], ["star"])]
+        threads = observation.text.count("div.email-thread ")  # a trash and a star each
+        assert threads >= 2 and len(icons) == 2 * threads
+        assert all(round(n["height"]) == 12 for n in icons)
+    finally:
+        env.close()
