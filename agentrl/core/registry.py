@@ -64,6 +64,7 @@ _entry_points: list[EntryPoint] | None = None  # the group, read once
 _loaded: set[str] = set()  # names of the entries already loaded
 _failed: dict[str, str] = {}  # entry name -> why its family could not be imported
 _LOCK = threading.RLock()  # env threads may `make` at once: a family loads exactly once
+_ENTRY_LOCKS: dict[str, threading.RLock] = {}
 
 
 class UnknownEnvError(KeyError):
@@ -107,7 +108,9 @@ def _serves(entry: EntryPoint, id: str) -> bool:
 
 def _load(entry: EntryPoint) -> None:
     """Register what ``entry`` declares (see the module docstring for the forms)."""
-    with _LOCK:
+    with _LOCK:  # held only to find this entry's own lock, never across an import
+        lock = _ENTRY_LOCKS.setdefault(entry.name, threading.RLock())
+    with lock:  # one lock per entry: importing one family never waits on another's import
         if entry.name not in _loaded:
             _loaded.add(entry.name)
             _load_unlocked(entry)
