@@ -86,6 +86,13 @@ class TabularPolicy:
         with torch.no_grad():
             return torch.softmax(self.theta[prompt_id] / max(temperature, 1e-6), dim=0)
 
+    def action_distribution(self, messages: Messages,
+                            temperature: float = 1.0) -> dict[str, float]:
+        """π(a | prompt) by action text over the prompt's listed actions (detached)."""
+        prompt = self._prompt_id(messages)
+        return dict(zip(self.prompts[prompt][1],
+                        self.probabilities(prompt, temperature).tolist(), strict=True))
+
     def generate(self, batch: list[Messages], sampling: SamplingParams, *,
                  tools: list[list[dict[str, Any]] | None] | None = None) -> list[Generation]:
         """Sample one admissible action per conversation (greedy at temperature 0)."""

@@ -31,6 +31,13 @@ class PromptOptions(BaseModel):
         default="last_k", description="Keep every past turn, or only the last k."
     )
     k: int = Field(default=2, ge=0, description="Past turns kept when history='last_k'.")
+    note_omitted_turns: bool = Field(
+        default=True,
+        description="With history='last_k', say how many earlier turns were left out "
+        "('(t earlier turns omitted.)'). False leaves the line out, so with k=0 the prompt is "
+        "a function of the current observation alone: a tabular policy over prompts is then "
+        "Markov in the env state instead of indexed by (state, turn).",
+    )
     show_actions: bool = Field(
         default=True, description="List the env's admissible actions in each observation."
     )
@@ -112,7 +119,7 @@ def build_messages(
     first_shown = kept[0].observation if kept else observation
     repeated = task.instruction in first_shown.text
     preface = f"Task: {task.instruction}" if task.instruction and not repeated else ""
-    if omitted:
+    if omitted and options.note_omitted_turns:
         preface += f"\n({omitted} earlier turns omitted.)"
     for index, turn in enumerate(kept):
         content = observation_message(turn.observation, options)
