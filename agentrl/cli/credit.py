@@ -1,4 +1,5 @@
-"""`agentrl credit-report`: estimators' advantages against Monte-Carlo truth (`agentrl.lab`)."""
+"""`agentrl credit-report`: estimators' advantages against Monte-Carlo or exact truth
+(`agentrl.lab`)."""
 
 from __future__ import annotations
 
@@ -23,18 +24,29 @@ def credit_report_command(
     tabular: Annotated[bool, typer.Option(
         help="Use a uniform tabular softmax policy over the listed admissible actions "
         "(agentrl.policy.tabular) instead of the recipe's model.")] = False,
+    exact: Annotated[bool, typer.Option(
+        help="Exact A = Q − V by dynamic programming over the env's reset/step "
+        "(agentrl.lab.exact) instead of Monte Carlo: small deterministic worlds that list "
+        "their admissible actions; the tabular policy, or the LLM's probabilities of the "
+        "listed actions' texts normalised over them (episodes then sampled from that).")
+    ] = False,
+    returns: Annotated[str, typer.Option(
+        help="Exact truth's return: outcome (R, as the estimators), success, or rewards "
+        "(the env's immediate rewards).")] = "outcome",
+    gamma: Annotated[float, typer.Option(help="Exact truth's discount γ.")] = 1.0,
     seed: Annotated[int, typer.Option(help="Rollout and MC seed.")] = 0,
     draws: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 500,
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("credit-report"),
 ) -> None:
-    """Correlate every estimator's per-turn advantages with Monte-Carlo A = Q − V on one
-    batch of a frozen policy; writes credit_report.md / .png / .json."""
+    """Correlate every estimator's per-turn advantages with A = Q − V (Monte Carlo, or exact
+    with --exact) on one batch of a frozen policy; writes credit_report.md / .png / .json."""
     from agentrl.lab.report import CreditReportOptions, credit_report
     from agentrl.policy.tabular import TabularPolicy
 
     options = CreditReportOptions(
         tasks=tasks, split=split, k=k, rows=[r for r in rows.split(",") if r], seed=seed,
-        draws=draws, out=out, policy_note="tabular softmax, uniform" if tabular else "")
+        draws=draws, out=out, policy_note="tabular softmax, uniform" if tabular else "",
+        truth="exact" if exact else "mc", returns=returns, gamma=gamma)
     path = credit_report(source, overrides or [], options,
                          policy=TabularPolicy() if tabular else None)
     typer.echo(path.read_text())

@@ -28,9 +28,18 @@ from agentrl.core.registry import registered
 from agentrl.core.types import Trajectory
 from agentrl.credit.advantages.batch import TurnBatch
 from agentrl.credit.advantages.gigpo import anchor_codes
+from agentrl.lab.exact import GameGraph, NotEnumerable, evaluate, exact_advantages
 from agentrl.lab.fidelity import Interval, fidelity_row
 from agentrl.lab.methods import DEFAULT_ROWS, check_rows, estimate
 from agentrl.lab.montecarlo import ContinuationRunner, ReplayError, mc_advantages
+from agentrl.lab.scorers import (
+    ActionScorer,
+    LLMScorer,
+    ScoredPolicy,
+    TabularScorer,
+    action_reply,
+)
+from agentrl.policy.tabular import TabularPolicy
 from agentrl.rollout.dynamic_sampling import is_mixed
 from agentrl.run.recipe import Recipe, load_recipe
 
@@ -48,6 +57,9 @@ class CreditReportOptions:
     out: Path = Path("credit-report")
     policy_note: str = ""  # how the policy was made, for the table header
     progress: bool = False
+    truth: str = "mc"  # "mc": Monte-Carlo continuations; "exact": DP (agentrl.lab.exact)
+    returns: str = "outcome"  # exact truth's return: outcome, success or rewards
+    gamma: float = 1.0  # exact truth's discount
 
 
 def resolve_recipe(source: str | Path | Recipe | dict, overrides: list[str]) -> Recipe:
@@ -113,8 +125,11 @@ def credit_report(source: str | Path | Recipe | dict, overrides: list[str] = (),
                 warmed = f" after {recipe.warm_start.steps} SFT warm-start steps"
     finally:
         env.close()
-    runner = ContinuationRunner(env_factory(recipe, timeout_s=recipe.rollout.step_timeout_s),
-                                policy, recipe.rollout)
+    scorer = None
+    if options.truth == "exact":
+        scorer, policy = exact_scorer(policy, recipe)
+    make_env = env_factory(recipe, timeout_s=recipe.rollout.step_timeout_s)
+    runner = ContinuationRunner(make_env, policy, recipe.rollout)
     started = time.monotonic()
     try:
         trajectories = runner.run(tasks, seed=options.seed, group_prefix="credit/",
@@ -122,9 +137,13 @@ def credit_report(source: str | Path | Recipe | dict, overrides: list[str] = (),
         rolled = time.monotonic()
         reset_seeds = [options.seed + slot for slot in range(len(trajectories))]
         try:
-            truth_rows = mc_advantages(runner, trajectories, reset_seeds, options.k,
-                                       seed=options.seed + 1_000_003)
-        except ReplayError as error:
+            if scorer is not None:
+                truth_rows, exact_nodes = exact_truth(make_env, recipe, scorer, trajectories,
+                                                      reset_seeds, options)
+            else:
+                truth_rows = mc_advantages(runner, trajectories, reset_seeds, options.k,
+                                           seed=options.seed + 1_000_003)
+        except (ReplayError, NotEnumerable) as error:
             path = options.out / "credit_report.md"
             path.write_text(f"# Credit report: {recipe.env.id}\n\nSkipped: {error}\n")
             print(f"credit-report: {recipe.env.id} skipped: {error}")
@@ -147,6 +166,12 @@ def credit_report(source: str | Path | Recipe | dict, overrides: list[str] = (),
                   else recipe.policy.model + warmed),
         "policy_note": options.policy_note, "tasks": len(tasks),
         "group_size": recipe.rollout.group_size, "k": options.k, "split": options.split,
+        "truth": (f"exact A = Q − V by DP over {exact_nodes} nodes (returns "
+                  f"{options.returns}, γ {options.gamma:g})" if scorer is not None else
+                  f"Monte-Carlo A = Q − V with K = {options.k} continuations per distinct "
+                  "prefix"),
+        "markov_prompts": not recipe.rollout.prompt.note_omitted_turns
+        and recipe.rollout.prompt.history == "last_k" and recipe.rollout.prompt.k == 0,
         "rollout_s": rolled - started, "mc_s": finished - rolled,
         "rms": {spec: float(np.sqrt(np.mean(v ** 2))) if v.size else 0.0
                 for spec, v in estimates.items()},
@@ -154,6 +179,34 @@ def credit_report(source: str | Path | Recipe | dict, overrides: list[str] = (),
     write_outputs(options.out, rows, info, estimates, truth, mixed)
     write_turns(options.out / "credit_turns.jsonl", trajectories, truth, estimates)
     return options.out / "credit_report.md"
+
+
+def exact_scorer(policy: object, recipe: Recipe) -> tuple[ActionScorer, object]:
+    """(scorer, the policy episodes are sampled from) for the exact truth: the tabular
+    policy itself; an LLM restricted to the listed actions (`agentrl.lab.scorers`)."""
+    temperature = recipe.rollout.sampling.temperature
+    if isinstance(policy, TabularPolicy):
+        return TabularScorer(policy, temperature), policy
+    if hasattr(policy, "render") and hasattr(policy, "score"):
+        scorer = LLMScorer(policy, recipe.rollout.prompt.response_prefix, temperature)
+        return scorer, ScoredPolicy(scorer, recipe.rollout.prompt.response_prefix)
+    raise TypeError(f"exact truth needs a policy that scores actions; {type(policy).__name__} "
+                    "does not (use the Monte-Carlo truth)")
+
+
+def exact_truth(make_env, recipe: Recipe, scorer: ActionScorer,
+                trajectories: list[Trajectory], reset_seeds: list[int],
+                options: CreditReportOptions) -> tuple[list[list[float]], int]:
+    """(A^π per turn by DP, the number of nodes enumerated)."""
+    graph = GameGraph(make_env, recipe.rollout.prompt, reply=action_reply,
+                      max_turns=recipe.rollout.max_turns)
+    try:
+        for trajectory, seed in zip(trajectories, reset_seeds, strict=True):
+            graph.root(trajectory.task, seed)
+        values = evaluate(graph, scorer, returns=options.returns, gamma=options.gamma)
+        return exact_advantages(graph, values, trajectories, reset_seeds), len(graph.nodes)
+    finally:
+        graph.close()
 
 
 def write_turns(path: Path, trajectories: list[Trajectory], truth: np.ndarray,
@@ -183,9 +236,10 @@ def markdown(rows: dict[str, dict[str, Interval]], info: dict[str, object]) -> s
         f"# Credit report: {info['env']} {info['env_kwargs'] or ''}",
         "",
         f"Policy (frozen): {policy}. {info['tasks']} {info['split']} tasks × group "
-        f"{info['group_size']} = {info['groups']} groups, {info['turns']} turns; Monte-Carlo "
-        f"A = Q − V with K = {info['k']} continuations per distinct prefix "
-        f"(rollout {info['rollout_s']:.0f} s, MC {info['mc_s']:.0f} s). "
+        f"{info['group_size']} = {info['groups']} groups, {info['turns']} turns; "
+        f"{info['truth']} (rollout {info['rollout_s']:.0f} s, truth {info['mc_s']:.0f} s). "
+        f"Prompts {'Markov in the env state' if info['markov_prompts'] else 'not Markov'}"
+        " (history, k and the omitted-turns note). "
         f"Values: estimate [95% bootstrap CI over groups].",
         "",
         "| row | RMS | " + " | ".join(COLUMNS) + " | " +

@@ -120,3 +120,27 @@ def test_advantages_follow_a_trajectory_and_refuse_an_unlisted_action() -> None:
 def test_a_world_beyond_the_node_budget_is_refused() -> None:
     with pytest.raises(NotEnumerable, match="more than 2 nodes"):
         graph_of(partial(ThreeStates, 3), max_nodes=2)
+
+
+def test_credit_report_exact_on_the_fork_matches_the_dp(tmp_path) -> None:
+    import json
+
+    from agentrl.lab.report import CreditReportOptions, credit_report
+
+    recipe = {"name": "x", "env": {"id": "toy/fork", "kwargs": {"max_turns": 6}},
+              "rollout": {"group_size": 4, "prompt": {"history": "last_k", "k": 0,
+                                                      "note_omitted_turns": False}}}
+    options = CreditReportOptions(tasks=2, draws=20, out=tmp_path, truth="exact",
+                                  rows=["grpo", "gigpo"], policy_note="tabular")
+    path = credit_report(recipe, [], options, policy=TabularPolicy())
+    text = path.read_text()
+    assert "exact A = Q − V by DP over" in text and "Markov in the env state" in text
+    turns = [json.loads(line) for line in (tmp_path / "credit_turns.jsonl").open()]
+    assert sum(t["turn"] == 0 for t in turns) == 8
+    # Q(s_t, a_t) = V(s_{t+1}) before the end, so Σ_t A_t = R − V(s_0): the same V(s_0)
+    # (the fork's worlds are mirror images) for every episode
+    starts = set()
+    for episode in {t["episode"] for t in turns}:
+        mine = [t for t in turns if t["episode"] == episode]
+        starts.add(round(float(mine[0]["success"]) - sum(t["mc"] for t in mine), 9))
+    assert len(starts) == 1 and 0 < starts.pop() < 1
