@@ -15,6 +15,13 @@ is truncated after ``max_turns`` (10–12 in the credit lab).
 so every state lies on the success path and the only way to lose is to waste turns: the
 control where matching states (GiGPO's anchor groups) should add nothing over GRPO.
 
+**World space** (``worlds='drawn'``). By default (``'fixed'``) a task is (side, theme) and
+the corridor and dead-end depth are the env's: 8 worlds, the same in every split. With
+``'drawn'`` each task is one world of a space of side × corridor 1–3 × dead-end depth 1–3
+(the chain: no wing) × theme × a rotation of the theme's room names (360 fork worlds, 120
+chain worlds); each world belongs to one split by a stable hash of its description (60 %
+train, 20 % valid, 20 % heldout), so the splits' worlds are disjoint.
+
 ``state_key`` = digest of (room, inventory). Every observation is the instruction plus the
 state's description, so the text too is a function of the state (Markov prompts with
 ``prompt.history: last_k, k: 0``); ``feedback`` prefixes what the last action did ("You bump
@@ -29,7 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from agentrl.core.env import Env, digest_state, quote_action
-from agentrl.core.splits import split_seed
+from agentrl.core.splits import split_seed, stable_hash
 from agentrl.core.types import EnvSpec, Observation, StepResult, Task
 
 THEMES = (
@@ -40,6 +47,26 @@ THEMES = (
 )
 OPPOSITE = {"east": "west", "west": "east", "north": "south", "south": "north"}
 LOOK = "look"
+SPLIT_SHARES = (("train", 6), ("valid", 2), ("heldout", 2))  # tenths of the world space
+
+
+def world_space(chain: bool) -> list[dict]:
+    """Every world of the drawn space (module docstring), as task metadata."""
+    depths = (0,) if chain else (1, 2, 3)
+    return [{"side": side, "corridor": corridor, "dead_end_depth": depth, "theme": theme,
+             "rotation": rotation}
+            for side in ("east", "west") for corridor in (1, 2, 3) for depth in depths
+            for theme in range(len(THEMES)) for rotation in range(len(THEMES[0]))]
+
+
+def world_split(world: dict) -> str:
+    """The split a drawn world belongs to: a stable hash of its description."""
+    bucket = stable_hash("toy-world/" + digest_state(world)) % 10
+    for split, share in SPLIT_SHARES:
+        if bucket < share:
+            return split
+        bucket -= share
+    raise AssertionError("shares sum to 10")
 
 
 @dataclass
@@ -86,7 +113,12 @@ class ForkEnv(Env):
 
     def __init__(self, max_turns: int = 10, corridor: int = 2, dead_end_depth: int = 2,
                  trap: bool = False, hint: bool = True, tasks_per_split: int = 16,
-                 chain: bool = False, feedback: bool = False) -> None:
+                 chain: bool = False, feedback: bool = False,
+                 worlds: str = "fixed") -> None:
+        if worlds not in ("fixed", "drawn"):
+            raise ValueError(f"worlds={worlds!r}: choose 'fixed' or 'drawn'")
+        if worlds == "drawn":
+            corridor = 3  # the longest corridor of the space sets the turn floor
         if not 1 <= corridor <= 3:
             raise ValueError(f"corridor={corridor}: must be 1-3 (optimal path 4-6 steps)")
         if dead_end_depth < 1:
@@ -103,7 +135,7 @@ class ForkEnv(Env):
         self.corridor, self.dead_end_depth, self.trap, self.hint = (
             corridor, dead_end_depth, trap, hint)
         self.tasks_per_split = tasks_per_split
-        self.feedback = feedback
+        self.feedback, self.worlds = feedback, worlds
         self._task: Task | None = None
         self._rooms: dict[str, Room] = {}
         self._room = "hall"
@@ -114,9 +146,12 @@ class ForkEnv(Env):
     # -- tasks ----------------------------------------------------------------------------
 
     def tasks(self, split: str) -> Sequence[Task]:
-        """``tasks_per_split`` tasks of ``split``: the key's side and a theme per task."""
+        """``tasks_per_split`` tasks of ``split``: the key's side and a theme per task, or
+        (``worlds='drawn'``) a world of the split's share of the space per task."""
         if split not in self.spec.splits:
             raise ValueError(f"unknown split {split!r}; splits: {', '.join(self.spec.splits)}")
+        if self.worlds == "drawn":
+            return self._drawn_tasks(split)
         out = []
         for index in range(self.tasks_per_split):
             seed = split_seed("toy-fork", split, index)
@@ -130,10 +165,30 @@ class ForkEnv(Env):
             ))
         return out
 
+    def _drawn_tasks(self, split: str) -> list[Task]:
+        worlds = [w for w in world_space(self.chain) if world_split(w) == split]
+        worlds.sort(key=lambda w: stable_hash("toy-world-order/" + digest_state(w)))
+        name = self.spec.id.split("/")[1]
+        return [Task(id=f"{name}-{split}-w{index}", env_id=self.spec.id, split=split,
+                     instruction="Find the vault key and unlock the vault door."
+                     + (f" The key is in the {w['side']} wing." if self.hint else ""),
+                     metadata=w)
+                for index, w in enumerate(worlds[: self.tasks_per_split])]
+
+    def _layout(self, task: Task) -> tuple[int, int, tuple[str, ...]]:
+        """(corridor, dead-end depth, room names) of ``task``'s world."""
+        meta = task.metadata
+        theme = THEMES[int(meta["theme"])]
+        turn = int(meta.get("rotation", 0))
+        return (int(meta.get("corridor", self.corridor)),
+                int(meta.get("dead_end_depth", self.dead_end_depth)) or 1,
+                theme[turn:] + theme[:turn])
+
     def demonstration(self, task: Task) -> list[str] | None:
         """The oracle: the optimal path (``corridor + 3`` actions)."""
         side = str(task.metadata["side"])
-        return [f"go {side}", "take key", *["go north"] * self.corridor, "unlock door"]
+        corridor = self._layout(task)[0]
+        return [f"go {side}", "take key", *["go north"] * corridor, "unlock door"]
 
     # -- dynamics -------------------------------------------------------------------------
 
@@ -144,8 +199,8 @@ class ForkEnv(Env):
             train = self.tasks("train")
             task = train[(seed or 0) % len(train)]
         self._task = task
-        self._rooms = build_world(str(task.metadata["side"]), self.corridor,
-                                  self.dead_end_depth, THEMES[int(task.metadata["theme"])],
+        corridor, depth, names = self._layout(task)
+        self._rooms = build_world(str(task.metadata["side"]), corridor, depth, names,
                                   self.chain)
         self._room, self._inventory, self._turn, self._done = "hall", [], 0, False
         return self._observation(self._describe())
@@ -228,6 +283,8 @@ class ChainEnv(ForkEnv):
     """The fork's rooms without the dead-end wing: every state is on the success path."""
 
     def __init__(self, max_turns: int = 10, corridor: int = 2, hint: bool = True,
-                 tasks_per_split: int = 16, feedback: bool = False) -> None:
+                 tasks_per_split: int = 16, feedback: bool = False,
+                 worlds: str = "fixed") -> None:
         super().__init__(max_turns=max_turns, corridor=corridor, hint=hint,
-                         tasks_per_split=tasks_per_split, chain=True, feedback=feedback)
+                         tasks_per_split=tasks_per_split, chain=True, feedback=feedback,
+                         worlds=worlds)

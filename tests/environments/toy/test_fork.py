@@ -3,6 +3,8 @@ the early choice decides, walls and look leave the state unchanged."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from agentrl.core.check_env import check_env
@@ -85,3 +87,33 @@ def test_the_trap_loses_the_episode_and_the_chain_has_no_dead_end() -> None:
     observation = chain.reset(chain.tasks("train")[0])
     assert f"go {other}" not in observation.available_actions
     assert chain.step(f"go {other}").observation.state_key == observation.state_key
+
+
+@pytest.mark.parametrize(("env_id", "size"), [("toy/fork", 360), ("toy/chain", 120)])
+def test_drawn_worlds_are_disjoint_across_splits_and_the_oracle_solves_them(
+        env_id: str, size: int) -> None:
+    env = make(env_id, worlds="drawn", tasks_per_split=1000)
+    worlds = {split: {json.dumps(t.metadata, sort_keys=True) for t in env.tasks(split)}
+              for split in env.spec.splits}
+    assert sum(map(len, worlds.values())) == size
+    assert not worlds["train"] & worlds["valid"] and not worlds["train"] & worlds["heldout"]
+    assert not worlds["valid"] & worlds["heldout"]
+    assert len(worlds["train"]) > len(worlds["heldout"]) > size // 10  # 60 / 20 / 20 %
+    train = env.tasks("train")
+    assert {t.metadata["corridor"] for t in train} == {1, 2, 3}
+    for task in train[:12]:
+        env.reset(task)
+        actions = env.demonstration(task)
+        assert len(actions) == task.metadata["corridor"] + 3
+        assert [env.step(a) for a in actions][-1].terminated
+
+
+def test_drawn_fork_dead_ends_have_the_task_s_depth() -> None:
+    env = make("toy/fork", worlds="drawn", tasks_per_split=1000)
+    task = next(t for t in env.tasks("train") if t.metadata["dead_end_depth"] == 3)
+    env.reset(task)
+    other = {"east": "west", "west": "east"}[task.metadata["side"]]
+    texts = [env.step(a).observation.text for a in (f"go {other}", "go north", "go north")]
+    assert "dead end" not in texts[1] and "dead end" in texts[2]
+    with pytest.raises(ValueError, match="worlds="):
+        make("toy/fork", worlds="random")
