@@ -135,3 +135,22 @@ def test_inspect_shows_the_critic_value_and_reference_kl(tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     assert "reward +0.500  advantage +0.2500" in result.output
     assert "credit: critic value +0.1250, KL to reference +0.0625" in result.output
+
+
+@pytest.mark.parametrize("item, named", [("base_url", "KEY=VALUE"), ("=3", "KEY=VALUE"),
+                                         ("max-turns=3", "KEY=VALUE")])
+def test_a_malformed_env_kwarg_is_named(item: str, named: str) -> None:
+    result = runner.invoke(app, ["check-env", "toy/fork", "-k", item])
+    assert result.exit_code == 2
+    assert repr(item) in result.output and named in result.output
+
+
+def test_env_kwargs_are_read_as_yaml_and_reach_the_constructor() -> None:
+    from agentrl.cli.env_kwargs import parse_env_kwargs
+
+    assert parse_env_kwargs(["a=3", "b=true", "c=[1, 2]", "d=http://x:1/y", "e="]) == {
+        "a": 3, "b": True, "c": [1, 2], "d": "http://x:1/y", "e": ""}
+    result = runner.invoke(app, ["check-env", "toy/fork", "--no-isolate",
+                                 "-k", "no_such_argument=1"])
+    assert result.exit_code == 1
+    assert "no_such_argument" in result.output

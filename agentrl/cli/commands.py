@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from agentrl.cli.credit import credit_report_command
+from agentrl.cli.env_kwargs import EnvKwargs, parse_env_kwargs
 
 app = typer.Typer(
     help="Train LLM agents with reinforcement learning on multi-turn tasks.",
@@ -143,6 +144,7 @@ def play(
     recipe: Annotated[Path | None, typer.Option(
         help="Let this recipe's policy play (e.g. policy.backend=openai) instead of you.")] = None,
     overrides: Overrides = None,
+    kwarg: EnvKwargs = None,
 ) -> None:
     """Play an env yourself in the terminal (type 'quit' to stop), or watch a recipe's
     policy play one episode (``--recipe R.yaml [dotted.key=value …]``)."""
@@ -150,11 +152,12 @@ def play(
     from agentrl.run.recipe import RecipeError
 
     try:
+        kwargs = parse_env_kwargs(kwarg)
         if recipe is None:
-            play_in_terminal(env_id, split=split, task_index=task, seed=seed)
+            play_in_terminal(env_id, split=split, task_index=task, seed=seed, kwargs=kwargs)
         else:
             play_with_recipe(str(recipe), overrides or [], env_id=env_id, split=split,
-                             task_index=task, seed=seed)
+                             task_index=task, seed=seed, kwargs=kwargs)
     except (PlayError, RecipeError) as error:
         _fail(str(error))
 
@@ -170,6 +173,7 @@ def check_env(
     timeout: Annotated[float, typer.Option(
         min=1, help="Seconds the env may take to import and construct; longer is reported "
         "as a violation.")] = 300.0,
+    kwarg: EnvKwargs = None,
 ) -> None:
     """Run an env through the episode-API contract; list every violation.
 
@@ -182,7 +186,8 @@ def check_env(
 
     try:
         report = check_env_target(target, isolate=isolate, construct_timeout_s=timeout,
-                                  progress=partial(typer.echo, err=True))
+                                  progress=partial(typer.echo, err=True),
+                                  kwargs=parse_env_kwargs(kwarg))
     except EnvTargetError as error:
         _fail(f"check-env {target}: {error}")
         return

@@ -69,14 +69,16 @@ def env_calls(env_id: str, env: Env) -> Iterator[list[str]]:
                                 f"close(): {error}") from None
 
 
-def play_in_terminal(env_id: str, *, split: str, task_index: int, seed: int) -> None:
-    """Play task ``task_index`` (modulo the split's size) of env ``env_id`` from stdin.
+def play_in_terminal(env_id: str, *, split: str, task_index: int, seed: int,
+                     kwargs: dict[str, Any] | None = None) -> None:
+    """Play task ``task_index`` (modulo the split's size) of env ``env_id``, built with
+    ``kwargs``, from stdin.
 
     Stops when the episode ends, on 'quit' / 'exit' or at end of input; closes the env.
     `typer.BadParameter` if ``split`` has no tasks; `PlayError` when the env cannot be
     built or raises.
     """
-    env = open_env(env_id)
+    env = open_env(env_id, **(kwargs or {}))
     with env_calls(env_id, env) as stage:
         tasks = env.tasks(split)
         if not tasks:
@@ -121,11 +123,12 @@ def show_observation(observation: Observation, folder: Path, turn: int) -> None:
 
 
 def play_with_recipe(recipe_path: str, overrides: list[str], *, env_id: str, split: str,
-                     task_index: int, seed: int) -> Trajectory:
+                     task_index: int, seed: int,
+                     kwargs: dict[str, Any] | None = None) -> Trajectory:
     """The recipe's policy (any ``policy.backend``: hf, vllm, openai) plays one episode of
     task ``task_index`` of ``env_id`` (the recipe's env kwargs apply when it names the same
-    env); each turn is printed: observation, reply, action, reward. Returns the trajectory
-    (errored, with its error, when the policy or env failed)."""
+    env, updated by ``kwargs``); each turn is printed: observation, reply, action, reward.
+    Returns the trajectory (errored, with its error, when the policy or env failed)."""
     from agentrl.policy.backends import needs_local_model
     from agentrl.rollout.runner import RolloutRunner
     from agentrl.run.loop import load_policy, load_sampler
@@ -136,6 +139,9 @@ def play_with_recipe(recipe_path: str, overrides: list[str], *, env_id: str, spl
     if recipe.env.id != env_id:
         recipe = recipe.model_copy(update={"env": recipe.env.model_copy(
             update={"id": env_id, "kwargs": {}})})
+    if kwargs:
+        recipe = recipe.model_copy(update={"env": recipe.env.model_copy(
+            update={"kwargs": {**recipe.env.kwargs, **kwargs}})})
     env = open_env(env_id, **recipe.env.kwargs)
     with env_calls(env_id, env):
         tasks = env.tasks(split)

@@ -41,12 +41,14 @@ class EnvBuildError(RuntimeError):
     or it did not return in time."""
 
 
-def importable_from_cwd(target: str) -> None:
-    """Put the current directory first on ``sys.path`` for a ``module:Class`` target, as
-    ``python script.py`` would, so ``agentrl check-env mymodule:Guess`` finds ./mymodule.py
-    without ``PYTHONPATH=.`` (env processes started later inherit ``sys.path``)."""
+def importable_from_cwd(target: str, kwargs: dict[str, Any] | None = None) -> None:
+    """Put the current directory first on ``sys.path`` for a ``module:Class`` target, or
+    a string argument that may name one (``program="mymodule:agent"``), as ``python
+    script.py`` would, so ``agentrl check-env mymodule:Guess`` finds ./mymodule.py without
+    ``PYTHONPATH=.`` (env processes started later inherit ``sys.path``)."""
     cwd = os.getcwd()
-    if ":" in target and cwd not in sys.path and "" not in sys.path:
+    named = [target, *(v for v in (kwargs or {}).values() if isinstance(v, str))]
+    if any(":" in name for name in named) and cwd not in sys.path and "" not in sys.path:
         sys.path.insert(0, cwd)
 
 
@@ -144,7 +146,7 @@ def build_env(target: str, *, kwargs: dict[str, Any] | None = None, isolate: boo
     (in this process: interrupted by `alarm`, where it can be). A long construction is
     announced through ``progress``.
     """
-    importable_from_cwd(target)
+    importable_from_cwd(target, kwargs)
     with announced(f"{what_of(target)} to construct", progress):
         if not isolate:
             with alarm(timeout_s, target):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from agentrl.core.checks.context import STEP_TIMEOUT_S, CheckContext, describe
 from agentrl.core.checks.determinism import check_reset_deterministic, check_state_key_stable
@@ -79,8 +80,10 @@ def check_env(env: Env, *, seed: int = 0, max_episodes: int = 2,
 
 def check_env_target(target: str, *, seed: int = 0, max_episodes: int = 2,
                      isolate: bool = False, construct_timeout_s: float = CONSTRUCT_TIMEOUT_S,
-                     progress: Callable[[str], None] | None = None) -> CheckReport:
-    """`check_env` on a registered env id or a ``"module:Class"`` path (``agentrl check-env``).
+                     progress: Callable[[str], None] | None = None,
+                     kwargs: dict[str, Any] | None = None) -> CheckReport:
+    """`check_env` on a registered env id or a ``"module:Class"`` path (``agentrl check-env``),
+    built with ``kwargs`` (``--kwarg KEY=VALUE``).
 
     ``isolate`` runs the env in a child process (`agentrl.core.process_env.ProcessEnv`), so an
     engine that crashes the interpreter (a segfault in native code) is reported as a
@@ -90,7 +93,7 @@ def check_env_target(target: str, *, seed: int = 0, max_episodes: int = 2,
     ``progress``. `agentrl.core.env_target.EnvTargetError` when ``target`` names nothing.
     """
     try:
-        env = build_env(target, isolate=isolate, timeout_s=construct_timeout_s,
+        env = build_env(target, kwargs=kwargs, isolate=isolate, timeout_s=construct_timeout_s,
                         progress=progress)
     except EnvBuildError as error:
         return CheckReport(env_id=target, violations=[f"[check_constructs] {error}"],
