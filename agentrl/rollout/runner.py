@@ -48,8 +48,9 @@ class RolloutRunner:
     """Collects groups of trajectories from envs made by ``make_env`` with ``policy``.
 
     Every trajectory carries its group's identity (`GroupKey`) and every turn the
-    ``policy_version`` the runner holds when the turn is sampled: whoever updates the
-    sampler's weights sets it (the train loop: the number of updates made)."""
+    ``policy_version`` the runner holds when the turn's generate call returns: whoever
+    updates the sampler's weights sets it (the train loop: the number of updates made; the
+    async loop's sampler, under its lock, as it samples)."""
 
     def __init__(
         self,
@@ -94,8 +95,8 @@ class RolloutRunner:
                 bar.update(1)
         turn_index = 0
         while active := [e for e in episodes if not e.done]:
-            version = self.policy_version  # the weights this turn is sampled with
             generations = self._generate(active, seed + turn_index)
+            version = self.policy_version  # read after: an async sampler sets it as it samples
             self._step_all(active, generations, version)
             bar.update(sum(e.done for e in active))
             turn_index += 1

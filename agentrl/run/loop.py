@@ -132,7 +132,14 @@ def _train(recipe: Recipe, parallel: SingleProcess) -> Path:
     writer = parallel.main_only(lambda: TrajectoryWriter(run_dir / "rollouts.jsonl"))
     runner = RolloutRunner(make_env, sampler, recipe.rollout, on_finish=partial(_write, writer))
     try:
-        for iteration in range(start, recipe.trainer.iterations):
+        iterations = range(start, recipe.trainer.iterations)
+        if recipe.trainer.mode == "async":  # its own orchestrator runs the iterations
+            from agentrl.run.async_loop import train_async
+
+            train_async(recipe, parallel, policy, trainer, sampler, make_env, tasks, writer,
+                        logger, run_dir, start)
+            iterations = range(0)
+        for iteration in iterations:
             started = time.monotonic()
             adapt_threads(recipe.policy.cpu_threads)  # the cores free now
             runner.policy_version = iteration  # updates made so far: the sampler's weights

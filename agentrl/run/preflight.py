@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 import sys
 import typing
 from collections.abc import Callable
@@ -245,3 +246,15 @@ def check_trainable(recipe: Recipe) -> None:
             "that agentrl cannot train; use it with `agentrl eval` or `agentrl play --recipe`, "
             "or train with policy.backend 'hf' or 'vllm'"
         )
+    _check_async(recipe)
+
+
+def _check_async(recipe: Recipe) -> None:
+    """``trainer.mode: async`` runs in one process: refused over several ranks (torchrun's
+    ``WORLD_SIZE``), never turned into a synchronous run silently."""
+    ranks = int(os.environ.get("WORLD_SIZE", "1"))
+    if recipe.trainer.mode == "async" and ranks > 1:
+        raise RecipeError(
+            f"recipe: trainer.mode='async' with {ranks} ranks is not supported: the async "
+            "loop keeps one sampler, buffer and version clock in one process. Run it in one "
+            "process, or use trainer.mode='sync' with several ranks")

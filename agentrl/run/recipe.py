@@ -120,6 +120,21 @@ class TrainerOptions(_Section):
         "gradients and optimizer state (FSDP2 fully_shard; bf16 compute on GPU). Ignored "
         "in one process (`agentrl.run.distributed`).",
     )
+    mode: Literal["sync", "async"] = Field(
+        default="sync",
+        description="'sync': each iteration rolls out, then updates (lockstep). 'async': "
+        "rollouts go on with the newest weights while the trainer updates; finished batches "
+        "wait in a buffer and the trainer takes whole groups at most max_staleness policy "
+        "versions old (`agentrl.run.async_loop`, docs/concepts/async.md).",
+    )
+    max_staleness: int = Field(
+        default=1, ge=0,
+        description="Async mode: how many policy versions the oldest turn of a group the "
+        "trainer takes may lag behind the trainer (k). Batch i starts sampling once version "
+        "i - k is published, so at most k + 1 batches are outstanding; a group older than "
+        "k at its update is dropped and counted (async/dropped_groups). 0 is the "
+        "synchronous run, exactly.",
+    )
     dist_timeout_s: float = Field(
         default=1800.0, gt=0,
         description="Longest wait of a rank for the others at a collective (rollouts of "
