@@ -45,10 +45,37 @@ def mounted_files(root: Path) -> list[str]:
     return sorted(paths)
 
 
+RESULTS = "benchmarks/results"
+
+
+def results_index(paths: list[str]) -> str:
+    """``benchmarks/results/index.md``: every result file, one section per folder."""
+    lines = ["# Result files", "",
+             "Every file under `benchmarks/results/`, as the benchmarks wrote them. What they "
+             "measure: [Benchmarks](../../results/benchmarks.md), "
+             "[Credit results](../../results/credit.md).", ""]
+    folders: dict[str, list[str]] = {}
+    for path in paths:
+        if path.startswith(RESULTS + "/") and path != RESULTS + "/index.md":
+            inner = path[len(RESULTS) + 1:]
+            folder, _, name = inner.rpartition("/")
+            folders.setdefault(folder, []).append(inner)
+    for folder in sorted(folders):
+        if folder:
+            lines += ["", f"## {folder}/", ""]
+        lines += [f"- [`{inner}`]({inner})" for inner in folders[folder]]
+    return "\n".join(lines) + "\n"
+
+
 def on_files(files: Any, config: Any) -> Any:
-    """Mount the repository files into the site, each at its repository path."""
+    """Mount the repository files into the site, each at its repository path, and the
+    generated list of result files."""
+    from mkdocs.structure.files import File
+
     root = repository_root(config)
-    for src_uri in mounted_files(root):
+    paths = mounted_files(root)
+    for src_uri in paths:
         if files.get_file_from_path(src_uri) is None:
             files.append(mounted_file(src_uri, root, config))
+    files.append(File.generated(config, RESULTS + "/index.md", content=results_index(paths)))
     return files
