@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 LossAggregation = Literal["token-mean", "seq-mean-token-mean", "seq-mean-token-sum"]
 
 
-RolloutCorrection = Literal["none", "token_tis", "seq_tis"]
+RolloutCorrection = Literal["none", "token_tis", "seq_tis", "decoupled"]
 
 
 class AlgorithmOptions(BaseModel):
@@ -58,12 +58,15 @@ class AlgorithmOptions(BaseModel):
         default="none",
         description="Truncated importance sampling for the rollout / training mismatch: "
         "none, token_tis (w = min(π_old / π_rollout, C) per token) or seq_tis (one weight "
-        "per turn, the product over its tokens); the PPO ratio then uses the trainer's π_old.",
+        "per turn, the product over its tokens); the PPO ratio then uses the trainer's π_old. "
+        "decoupled: AReaL's decoupled PPO for stale (async) samples, w = π_prox / π_behav "
+        "untruncated, the clip around π_prox (`agentrl.update.offpolicy`).",
     )
     rollout_correction_clip: float | None = Field(
         default=None, gt=0,
         description="C, the truncation of the importance weights; default 2.0 for token_tis, "
-        "5.0 for seq_tis (verl / SkyRL).",
+        "5.0 for seq_tis (verl / SkyRL). With decoupled: tokens whose weight exceeds C are "
+        "dropped (AReaL's behav_imp_weight_cap); default none (the paper's objective).",
     )
     measure_rollout_mismatch: bool = Field(
         default=True,

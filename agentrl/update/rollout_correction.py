@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import torch
 
+from agentrl.update.offpolicy import decoupled_metrics, decoupled_weights
 from agentrl.update.options import RolloutCorrection
 
 DEFAULT_CLIP = {"token_tis": 2.0, "seq_tis": 5.0}  # verl / SkyRL defaults
@@ -39,6 +40,8 @@ def tis_weights(
     'none', 0 on padding. ``clip`` is C (None: `DEFAULT_CLIP` of the mode)."""
     if mode == "none":
         return mask.clone()
+    if mode == "decoupled":  # AReaL's proximal-policy weights (`agentrl.update.offpolicy`)
+        return decoupled_weights(trainer_logprobs, rollout_logprobs, mask, clip)
     cap = DEFAULT_CLIP[mode] if clip is None else clip
     log_ratio = (trainer_logprobs - rollout_logprobs).detach() * mask
     if mode == "seq_tis":
@@ -67,6 +70,8 @@ def weight_metrics(weights: torch.Tensor, mask: torch.Tensor, mode: RolloutCorre
     (``train/tis_weight``) and whether it was truncated at C (``train/tis_clipfrac``)."""
     if mode == "none":
         return {}
+    if mode == "decoupled":
+        return decoupled_metrics(weights, mask)
     cap = DEFAULT_CLIP[mode] if clip is None else clip
     return {"train/tis_weight": float((weights * mask).sum()),
             "train/tis_clipfrac": float(((weights >= cap) * mask).sum())}

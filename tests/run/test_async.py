@@ -48,7 +48,9 @@ def test_max_staleness_0_reproduces_the_synchronous_run_exactly(tmp_path: Path) 
 
 @pytest.mark.slow
 def test_max_staleness_1_trains_on_the_previous_versions_batch(tmp_path: Path) -> None:
-    run = train(toy_run_recipe(tmp_path / "async", mode="async", max_staleness=1))
+    recipe = toy_run_recipe(tmp_path / "async", mode="async", max_staleness=1)
+    recipe["algorithm"]["rollout_correction"] = "decoupled"  # AReaL's objective
+    run = train(recipe)
     episodes = [json.loads(line) for line in (run / "rollouts.jsonl").read_text().splitlines()]
     # each episode once, by identity (group, member)
     identities = [(e["group_id"], e["member"]) for e in episodes]
@@ -61,6 +63,9 @@ def test_max_staleness_1_trains_on_the_previous_versions_batch(tmp_path: Path) -
     assert all(row["async/dropped_groups"] == 0 for row in rows)
     assert all(row["async/staleness_max"] <= 1 for row in rows)
     assert all(0.0 <= row["perf/trainer_idle_fraction"] <= 1.0 for row in rows)
+    # the stale batches' importance weights π_prox / π_behav moved off 1; the first is fresh
+    assert rows[0]["train/tis_weight"] == pytest.approx(1.0, abs=1e-3)
+    assert all(row["train/tis_weight"] != pytest.approx(1.0, abs=1e-3) for row in rows[1:])
 
 
 def test_async_over_several_ranks_is_refused_at_preflight(
