@@ -34,6 +34,9 @@ def credit_report_command(
         help="Exact truth's return: outcome (R, as the estimators), success, or rewards "
         "(the env's immediate rewards).")] = "outcome",
     gamma: Annotated[float, typer.Option(help="Exact truth's discount γ.")] = 1.0,
+    share_seeds: Annotated[bool, typer.Option(
+        help="Exact truth: the env's reset(task, seed) ignores the seed (the toy worlds), "
+        "so one tree per task serves every episode.")] = False,
     seed: Annotated[int, typer.Option(help="Rollout and MC seed.")] = 0,
     draws: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 500,
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("credit-report"),
@@ -46,7 +49,8 @@ def credit_report_command(
     options = CreditReportOptions(
         tasks=tasks, split=split, k=k, rows=[r for r in rows.split(",") if r], seed=seed,
         draws=draws, out=out, policy_note="tabular softmax, uniform" if tabular else "",
-        truth="exact" if exact else "mc", returns=returns, gamma=gamma)
+        truth="exact" if exact else "mc", returns=returns, gamma=gamma,
+        share_seeds=share_seeds)
     path = credit_report(source, overrides or [], options,
                          policy=TabularPolicy() if tabular else None)
     typer.echo(path.read_text())

@@ -4,11 +4,14 @@ For a small deterministic world and a policy that can score each admissible acti
 (`agentrl.lab.scorers`), the episode tree is enumerated once (`GameGraph`) and the values
 are backed up exactly (`evaluate`), with no Monte-Carlo noise.
 
-- **Nodes.** A node is what the policy faces before turn t: the key (t, ``state_key``, the
-  prompt's text). Equal keys are one node (memoised): the env's future must be a function
-  of (``state_key``, t) — what ``state_key`` promises, "equal keys mean the same situation"
-  — and the prompt's future a function of the prompt (true for every `PromptOptions`
-  history mode: the kept turns of the next prompt are in the current one).
+- **Nodes.** A node is what the policy faces before turn t: the key (task id, reset seed,
+  t, ``state_key``, the prompt's text). Equal keys are one node (memoised): the env's future
+  must be a function of (task, seed, ``state_key``, t) — what ``state_key`` promises within
+  an episode, "equal keys mean the same situation" (across tasks it need not: the toy
+  worlds reuse room ids) — and the prompt's future a function of the prompt (true for every
+  `PromptOptions` history mode: the kept turns of the next prompt are in the current one).
+  ``share_seeds=True`` drops the seed from the key, for envs whose ``reset(task, seed)``
+  ignores the seed (the toy worlds): one tree per task instead of one per episode.
   ``verify=True`` re-steps every revisited node and checks that claim.
 - **Branching.** From a node each listed admissible action is stepped on a deep copy of
   the env (``branch='copy'``), or on a fresh env reset with the task and seed and
@@ -45,7 +48,7 @@ from agentrl.lab.scorers import ActionScorer
 from agentrl.rollout.prompts import PromptOptions, build_messages
 from agentrl.rollout.runner import outcome_of
 
-NodeKey = tuple[int, str, str]  # (turn, state_key, prompt text)
+NodeKey = tuple[str, int | None, int, str, str]  # (task, seed, turn, state_key, prompt)
 Returns = Literal["outcome", "success", "rewards"]
 
 
@@ -95,8 +98,10 @@ class GameGraph:
     def __init__(self, make_env: Callable[[], Env], prompt: PromptOptions, *,
                  reply: Callable[[str], str], max_turns: int | None = None,
                  branch: Literal["auto", "copy", "replay"] = "auto",
-                 max_nodes: int = 100_000, verify: bool = False) -> None:
+                 max_nodes: int = 100_000, verify: bool = False,
+                 share_seeds: bool = False) -> None:
         self.make_env, self.prompt, self.reply = make_env, prompt, reply
+        self.share_seeds = share_seeds
         self.branch, self.max_nodes, self.verify = branch, max_nodes, verify
         self.nodes: dict[NodeKey, Node] = {}
         self.roots: dict[tuple[str, int | None], NodeKey] = {}
@@ -114,7 +119,10 @@ class GameGraph:
         if (task.id, seed) in self.roots:
             return self.roots[(task.id, seed)]
         observation = self._env.reset(task, seed=seed)
-        key, messages = self._key(task, 0, [], observation)
+        key, messages = self._key(task, seed, 0, [], observation)
+        if key in self.nodes:  # another seed of a seed-free task
+            self.roots[(task.id, seed)] = key
+            return key
         self.roots[(task.id, seed)] = key
         env = self._env if self._copies() else None
         self._expand(_Frame(key, env, [], [], task, seed, observation), messages)
@@ -131,10 +139,11 @@ class GameGraph:
         self.branch = "copy"
         return True
 
-    def _key(self, task: Task, t: int, history: list[Turn],
+    def _key(self, task: Task, seed: int | None, t: int, history: list[Turn],
              observation: Observation) -> tuple[NodeKey, list[dict]]:
         messages = build_messages(task, self.spec, history, observation, self.prompt)
-        return (t, observation.state_key, prompt_text(messages)), messages
+        seed = None if self.share_seeds else seed
+        return (task.id, seed, t, observation.state_key, prompt_text(messages)), messages
 
     def _listed(self, observation: Observation) -> list[str]:
         actions = list(observation.available_actions or [])[: self.prompt.max_actions_shown]
@@ -170,15 +179,15 @@ class GameGraph:
         """Step ``action`` from ``frame``; record its edge; the child's frame (None at the
         episode's end)."""
         env, result = self._branch(frame, action)
-        t = frame.key[0]
+        t = frame.key[2]
         edge = self._edge(result, t)
         node.edges[action] = edge
         if edge.done:
             return None
         turn = Turn(observation=frame.observation, action=action,
-                    response=self.reply(action), state_key=frame.key[1])
+                    response=self.reply(action), state_key=frame.key[3])
         history = [*frame.history, turn]
-        key, _ = self._key(frame.task, t + 1, history, result.observation)
+        key, _ = self._key(frame.task, frame.seed, t + 1, history, result.observation)
         edge.child = key
         return _Frame(key, env, history, [*frame.prefix, action], frame.task, frame.seed,
                       result.observation)
@@ -187,13 +196,13 @@ class GameGraph:
         """Re-step every action of a revisited node along this path and compare edges."""
         stored = self.nodes[frame.key]
         if self._listed(frame.observation) != stored.actions:
-            raise NotEnumerable(f"{self.spec.id}: node {frame.key[:2]} lists other actions "
+            raise NotEnumerable(f"{self.spec.id}: node {frame.key[2:4]} lists other actions "
                                 "on another path (state_key does not determine the state)")
         probe = Node(stored.messages, stored.actions)
         for action in stored.actions:
             self._step(frame, probe, action)
             if action in stored.edges and probe.edges[action] != stored.edges[action]:
-                raise NotEnumerable(f"{self.spec.id}: {action!r} from node {frame.key[:2]} "
+                raise NotEnumerable(f"{self.spec.id}: {action!r} from node {frame.key[2:4]} "
                                     "differs on another path (state_key does not determine "
                                     "the state)")
 
@@ -231,7 +240,7 @@ def evaluate(graph: GameGraph, scorer: ActionScorer, *, returns: Returns = "outc
         raise ValueError(f"returns={returns!r}: choose outcome, success or rewards")
     v: dict[NodeKey, float] = {}
     q: dict[NodeKey, dict[str, float]] = {}
-    for key in sorted(graph.nodes, key=lambda k: -k[0]):
+    for key in sorted(graph.nodes, key=lambda k: -k[2]):
         node = graph.nodes[key]
         q[key] = {a: edge_value(e, v, returns, gamma, graph.spec.step_rewards_include_outcome)
                   for a, e in node.edges.items()}
@@ -270,9 +279,9 @@ def exact_advantages(graph: GameGraph, values: Values, trajectories: Sequence[Tr
             if key is None or turn.action not in graph.nodes[key].edges:
                 raise NotEnumerable(f"turn {t} of {trajectory.task.id!r}: action "
                                     f"{turn.action!r} is not a listed admissible action")
-            if key[1] != turn.state_key:
+            if key[3] != turn.state_key:
                 raise NotEnumerable(f"turn {t} of {trajectory.task.id!r}: the graph reached "
-                                    f"state {key[1]!r}, the episode {turn.state_key!r}")
+                                    f"state {key[3]!r}, the episode {turn.state_key!r}")
             row.append(values.q[key][turn.action] - values.v[key])
             key = graph.nodes[key].edges[turn.action].child
         out.append(row)

@@ -60,6 +60,7 @@ class CreditReportOptions:
     truth: str = "mc"  # "mc": Monte-Carlo continuations; "exact": DP (agentrl.lab.exact)
     returns: str = "outcome"  # exact truth's return: outcome, success or rewards
     gamma: float = 1.0  # exact truth's discount
+    share_seeds: bool = False  # exact truth: the env's reset ignores the seed (one tree/task)
 
 
 def resolve_recipe(source: str | Path | Recipe | dict, overrides: list[str]) -> Recipe:
@@ -199,7 +200,7 @@ def exact_truth(make_env, recipe: Recipe, scorer: ActionScorer,
                 options: CreditReportOptions) -> tuple[list[list[float]], int]:
     """(A^π per turn by DP, the number of nodes enumerated)."""
     graph = GameGraph(make_env, recipe.rollout.prompt, reply=action_reply,
-                      max_turns=recipe.rollout.max_turns)
+                      max_turns=recipe.rollout.max_turns, share_seeds=options.share_seeds)
     try:
         for trajectory, seed in zip(trajectories, reset_seeds, strict=True):
             graph.root(trajectory.task, seed)

@@ -38,8 +38,8 @@ class Difference:
         """``+0.123 [+0.01, +0.20] p=0.03`` (the adjusted p when there is one)."""
         p = self.p if self.p_adjusted is None else self.p_adjusted
         tag = "p" if self.p_adjusted is None else "p_Holm"
-        return (f"{self.mean:+.{digits}f} [{self.low:+.{digits}f}, {self.high:+.{digits}f}] "
-                f"{tag}={p:.3f}")
+        shown = f"{tag}<0.001" if p < 0.001 else f"{tag}={p:.3f}"
+        return f"{self.mean:+.{digits}f} [{self.low:+.{digits}f}, {self.high:+.{digits}f}] {shown}"
 
 
 def sign_flip_p(differences: Sequence[float], *, draws: int = 20_000, seed: int = 0) -> float:
