@@ -8,8 +8,17 @@ estimator's per-turn advantages (registry), whiten them (per-batch RMS,
 Σ_{i,t} A_{i,t} log π(a_{i,t} | prompt_{i,t}) / (number of trajectories) with step ``lr``.
 Runs of one seed are paired: the same initial policy (θ = 0), the same task order
 (`agentrl.run.loop.batch_tasks`) and the same sampler and env seeds per iteration, so they
-differ only by the advantages. The learning curve is the training batches' success; the
-final figure is the success of sampled (temperature 1) episodes on the held-out split.
+differ only by the advantages.
+
+The learning curve is the **policy's** success, never the training batch's (a dynamic-
+sampled batch over-represents mixed groups): at update 0 and after every update, the exact
+success probability (`agentrl.lab.exact`, ``returns='success'``) on fixed evaluation tasks —
+the first ``eval_tasks`` tasks of ``eval_split`` (default: the training worlds) — and, after
+the last update, on the first ``eval_tasks`` held-out tasks. ``exact_eval=False`` falls back
+to sampled episodes (``eval_episodes`` per task) for worlds too large to enumerate; the
+batch success is kept as ``batch_curve`` for reference. ``markov`` (default) builds prompts
+from the current observation alone, without the omitted-turns count (a tabular policy over
+env states); ``markov=False`` reproduces the older (state, turn) prompts.
 """
 
 from __future__ import annotations
@@ -19,9 +28,12 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from agentrl.core.registry import make
+from agentrl.core.types import Task
 from agentrl.credit.advantages.whitening import whiten
 from agentrl.credit.registry import get_advantage
+from agentrl.lab.exact import GameGraph, evaluate
 from agentrl.lab.methods import turn_means
+from agentrl.lab.scorers import TabularScorer, action_reply
 from agentrl.policy.base import SamplingParams
 from agentrl.policy.tabular import TabularPolicy
 from agentrl.rollout.dynamic_sampling import DynamicSamplingOptions, collect_groups
@@ -43,6 +55,9 @@ class LearningSetup:
     eval_tasks: int = 16
     eval_episodes: int = 4
     max_actions_shown: int = 30
+    markov: bool = True
+    exact_eval: bool = True
+    eval_split: str = "train"
 
 
 @dataclass
@@ -51,23 +66,61 @@ class RunResult:
 
     method: str
     seed: int
-    curve: list[float]  # training-batch success per update
-    heldout: float
+    curve: list[float]  # the policy's success on the fixed eval tasks, updates 0 .. U
+    heldout: float  # the policy's success on held-out tasks after the last update
     resampled_groups: float = 0.0
+    batch_curve: list[float] = field(default_factory=list)  # training batches' success
+    lr: float = 0.0
 
     @property
     def auc(self) -> float:
-        """Area under the training success curve, as a mean over updates."""
+        """Area under the policy's success curve, as a mean over its points."""
         return sum(self.curve) / len(self.curve) if self.curve else 0.0
 
+    @property
+    def final(self) -> float:
+        """The policy's success on the eval tasks after the last update."""
+        return self.curve[-1] if self.curve else 0.0
+
     def updates_to(self, threshold: float) -> int | None:
-        """The first update (1-based) whose batch success reaches ``threshold``."""
-        return next((i + 1 for i, s in enumerate(self.curve) if s >= threshold), None)
+        """The first number of updates after which the policy's success ≥ ``threshold``."""
+        return next((i for i, s in enumerate(self.curve) if s >= threshold), None)
+
+
+def prompt_options(setup: LearningSetup) -> PromptOptions:
+    """The current observation and its admissible actions (module docstring: ``markov``)."""
+    return PromptOptions(history="last_k", k=0, max_actions_shown=setup.max_actions_shown,
+                         note_omitted_turns=not setup.markov)
+
+
+class Evaluator:
+    """The policy's success on fixed tasks: exact (one game graph, built once) or sampled."""
+
+    def __init__(self, setup: LearningSetup, make_env, runner: RolloutRunner,
+                 tasks: list[Task]) -> None:
+        self.setup, self.runner, self.tasks = setup, runner, tasks
+        self.graph = (GameGraph(make_env, prompt_options(setup), reply=action_reply,
+                                share_seeds=True) if setup.exact_eval else None)
+        self.roots = [self.graph.root(task) for task in tasks] if self.graph else []
+
+    def success(self, policy: TabularPolicy, seed: int) -> float:
+        """Mean success probability over the tasks (or the sampled success rate)."""
+        if self.graph is not None:
+            values = evaluate(self.graph, TabularScorer(policy), returns="success")
+            return sum(values.v[root] for root in self.roots) / len(self.roots)
+        episodes = self.runner.run(self.tasks, group_size=self.setup.eval_episodes, seed=seed,
+                                   group_prefix="eval/", progress=False)
+        return sum(t.success for t in episodes) / max(1, len(episodes))
+
+    def close(self) -> None:
+        """Close the graph's env."""
+        if self.graph is not None:
+            self.graph.close()
 
 
 def rollout_options(setup: LearningSetup) -> RolloutOptions:
-    """Markov prompts (the current observation and its admissible actions), one worker."""
-    prompt = PromptOptions(history="last_k", k=0, max_actions_shown=setup.max_actions_shown)
+    """`prompt_options`, temperature 1, one worker."""
+    prompt = prompt_options(setup)
     return RolloutOptions(group_size=setup.group_size, workers=1, prompt=prompt,
                           sampling=SamplingParams(temperature=1.0),
                           dynamic_sampling=DynamicSamplingOptions(
@@ -85,10 +138,12 @@ def train_tabular(setup: LearningSetup, method: str, seed: int,
     make_env = partial(make, setup.env_id, **setup.env_kwargs)
     env = make_env()
     train_tasks, heldout = list(env.tasks("train")), list(env.tasks("heldout"))
+    fixed = list(env.tasks(setup.eval_split))[: setup.eval_tasks]
     env.close()
     runner = RolloutRunner(make_env, policy, rollout_options(setup))
     estimator = get_advantage(method)
-    curve, resampled = [], 0.0
+    evaluator = Evaluator(setup, make_env, runner, fixed)
+    curve, batch_curve, resampled = [evaluator.success(policy, seed + 7)], [], 0.0
     try:
         for iteration in range(setup.updates):
             tasks = batch_tasks(train_tasks, setup.tasks_per_update, seed, iteration)
@@ -98,7 +153,7 @@ def train_tabular(setup: LearningSetup, method: str, seed: int,
                 options=runner.options.dynamic_sampling)
             resampled += metrics["rollout/resampled_groups"]
             valid = [t for t in batch if not t.errored]
-            curve.append(sum(t.success for t in valid) / max(1, len(valid)))
+            batch_curve.append(sum(t.success for t in valid) / max(1, len(valid)))
             advantages = whiten(turn_means(estimator(batch, **(options or {}))),
                                 [t.errored for t in batch])
             turns = [(turn, a) for t, row in zip(batch, advantages, strict=True)
@@ -106,12 +161,14 @@ def train_tabular(setup: LearningSetup, method: str, seed: int,
             policy.step([turn.prompt_ids for turn, _ in turns],
                         [turn.action_ids for turn, _ in turns],
                         [a * len(turns) / max(1, len(valid)) for _, a in turns], setup.lr)
-        final = runner.run(heldout[: setup.eval_tasks], group_size=setup.eval_episodes,
-                           seed=seed + 7, group_prefix="eval/", progress=False)
+            curve.append(evaluator.success(policy, seed + 7))
+        held = Evaluator(setup, make_env, runner, heldout[: setup.eval_tasks])
+        heldout_success = held.success(policy, seed + 11)
+        held.close()
     finally:
+        evaluator.close()
         runner.close()
-    heldout_success = sum(t.success for t in final) / max(1, len(final))
-    return RunResult(method, seed, curve, heldout_success, resampled)
+    return RunResult(method, seed, curve, heldout_success, resampled, batch_curve, setup.lr)
 
 
 def paired_summary(differences: list[float]) -> dict[str, float]:
