@@ -1,78 +1,100 @@
-"""Credit-assignment learning benchmark: paired seeds on the credit lab (toy/fork), its chain
-control (toy/chain) and optionally TextWorld, with placebo GiGPO and equal step sizes.
+"""Credit-assignment learning benchmark, made fair: paired seeds on drawn toy/fork worlds (and
+the toy/chain control), each method at its best learning rate from a grid, curves of the
+policy's exact success, paired differences with one primary contrast and Holm for the rest.
 
-For every (env, seed) each method trains the same uniform tabular softmax policy
-(`agentrl.policy.tabular`) with the same task order and sampler / env seeds
-(`agentrl.lab.learning.train_tabular`); advantages are whitened (per-batch RMS) for all
-methods, dynamic sampling is on for all. Reported per method, as the paired difference to
-GRPO over seeds (mean, 95 % t-interval, exact sign test): held-out success after the last
-update (sampled episodes), area under the training-success curve (AUC, mean over
-updates), and updates to reach a training success threshold. The policy is tabular, not an
-LLM: this measures the estimators' credit on these worlds, at many seeds, on a CPU.
+Protocol (`agentrl.lab.learning.train_tabular`):
+- Policy: tabular softmax from uniform, **Markov prompts** (current observation only, no
+  omitted-turns count: a policy over env states).
+- Worlds: ``worlds='drawn'`` (corridor 1–3, dead end 1–3 deep, themes, name rotations);
+  training on the first ``--worlds`` train worlds; held-out worlds are disjoint (a tabular
+  policy cannot transfer to unseen prompts, so its held-out success stays at the uniform
+  policy's: reported as a check, not as evidence).
+- Curve: the policy's **exact** success probability (DP) on the training worlds at update 0
+  and after every update, never the dynamic-sampled batch's; AUC = its mean over points.
+- Learning rate: every method is run at each rate of ``--lr-grid`` on ``--tune-seeds``
+  tuning seeds (disjoint from the evaluation seeds); the rate with the best mean AUC is
+  kept for that method, and the grid's AUCs are reported.
+- Equal step sizes otherwise: per-batch advantage whitening for all; dynamic sampling for all.
+- Statistics: per contrast the mean paired difference over evaluation seeds, its 95 %
+  t-interval and the exact sign-flip p. **Primary contrast** (declared before running):
+  GiGPO − GRPO, AUC, on the fork. Every other contrast in the table is Holm-corrected.
 
-    python benchmarks/learning_credit.py [--envs fork chain] [--seeds 8] [--updates 12]
-        [--methods grpo gigpo gigpo-placebo salt] [--lr 10] [--threshold 0.5]
+Writes ``benchmarks/results/credit-learning.md`` (+ ``.json``); seeded, so the command
+printed in the file reproduces it.
+
+    python benchmarks/learning_credit.py [--envs fork chain] [--seeds 6] [--updates 10]
+        [--lr-grid 3 10 30] [--tune-seeds 2]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-ENVS = {
-    "fork": ("toy/fork", {"max_turns": 10}),
-    "chain": ("toy/chain", {"max_turns": 10}),
-    # 30 turns, not 10: the uniform policy's success on medium (8 train tasks x 16
-    # episodes) was 3 % at 10 turns, 6 % at 20, 10 % at 30, 16 % at 40; 30 gives mixed
-    # groups at ~70 s per 10-update run here.
-    "textworld": ("textworld", {"difficulty": "medium", "max_turns": 30,
-                                "tasks_per_split": {"train": 8, "valid": 2, "heldout": 8}}),
-}
+ENVS = {"fork": "toy/fork", "chain": "toy/chain"}
+PRIMARY = "fork: gigpo − grpo (AUC)"
 
 
-def fmt(summary: dict) -> str:
-    return (f"{summary['mean']:+.3f} [{summary['low']:+.3f}, {summary['high']:+.3f}] "
-            f"({summary['wins']}/{summary['losses']}, p={summary['p_sign']:.2f})")
+def setup_for(env: str, args: argparse.Namespace, lr: float):
+    """The shared `LearningSetup` of ``env`` at learning rate ``lr``."""
+    from agentrl.lab.learning import LearningSetup
+
+    return LearningSetup(env_id=ENVS[env], env_kwargs={
+        "max_turns": 10, "worlds": "drawn", "tasks_per_split": args.worlds},
+        updates=args.updates, tasks_per_update=args.tasks, group_size=args.group_size,
+        lr=lr, dynamic_sampling=True, eval_tasks=args.worlds)
 
 
-def paired_cells(runs: list, baseline: list) -> tuple[str, str]:
-    """Δ held-out and Δ AUC of ``runs`` against ``baseline``, paired by seed (`fmt` cells)."""
-    from agentrl.lab.learning import paired_summary
+def tune(env: str, method: str, args: argparse.Namespace) -> tuple[float, dict[float, float]]:
+    """(best rate, mean AUC per rate) over the tuning seeds."""
+    from agentrl.lab.learning import train_tabular
 
-    twin = {r.seed: r for r in baseline}
-    paired = [r for r in runs if r.seed in twin]
-    return (fmt(paired_summary([r.heldout - twin[r.seed].heldout for r in paired])),
-            fmt(paired_summary([r.auc - twin[r.seed].auc for r in paired])))
+    grid = {}
+    for lr in args.lr_grid:
+        runs = [train_tabular(setup_for(env, args, lr), method, 1_000 + s)
+                for s in range(args.tune_seeds)]
+        grid[lr] = sum(r.auc for r in runs) / len(runs)
+        print(f"[tune {env} {method} lr {lr:g}] auc {grid[lr]:.3f}", flush=True)
+    return max(grid, key=grid.get), grid
 
 
-def table(env: str, results: dict, args: argparse.Namespace, minutes: dict) -> str:
-    """Markdown: per method the means and the paired differences to GRPO; then each method
-    with a placebo (``gigpo`` and ``gigpo-placebo``) against it, paired by seed."""
-    lines = [f"### {env}", "",
-             "| method | seeds | held-out success | AUC | updates to "
-             f"{args.threshold:g} (median; reached) | Δ held-out vs GRPO | Δ AUC vs GRPO "
-             "| min/run |", "|---|---|---|---|---|---|---|---|"]
-    for method, runs in results.items():
-        n = len(runs)
-        held = sum(r.heldout for r in runs) / n
-        auc = sum(r.auc for r in runs) / n
-        reached = sorted(u for r in runs if (u := r.updates_to(args.threshold)) is not None)
-        median = reached[len(reached) // 2] if reached else "-"
-        d_held, d_auc = (("–", "–") if method == "grpo"
-                         else paired_cells(runs, results["grpo"]))
-        lines.append(f"| {method} | {n} | {held:.3f} | {auc:.3f} | {median}; "
-                     f"{len(reached)}/{n} | {d_held} | {d_auc} | {minutes[method]:.2f} |")
-    for method, runs in results.items():  # the decisive control: the same method, no states
-        if (placebo := results.get(f"{method}-placebo")) is not None:
-            d_held, d_auc = paired_cells(runs, placebo)
-            lines += ["", f"{method} − {method}-placebo, paired by seed: Δ held-out {d_held}, "
-                      f"Δ AUC {d_auc}."]
-    return "\n".join(lines) + "\n"
+def contrasts(env: str, runs: dict[str, list]) -> dict:
+    """Paired differences (AUC and final success) vs GRPO, and GiGPO vs its placebo."""
+    from agentrl.lab.stats import paired
+
+    pairs = [(m, "grpo") for m in runs if m != "grpo"]
+    if "gigpo" in runs and "gigpo-placebo" in runs:
+        pairs.append(("gigpo", "gigpo-placebo"))
+    out = {}
+    for a, b in pairs:
+        twin = {r.seed: r for r in runs[b]}
+        for metric in ("auc", "final"):
+            out[f"{env}: {a} − {b} ({metric.upper() if metric == 'auc' else metric})"] = \
+                paired([getattr(r, metric) - getattr(twin[r.seed], metric) for r in runs[a]])
+    return out
+
+
+def method_rows(env: str, runs: dict[str, list], best: dict, grids: dict) -> list[str]:
+    """Per method: the rate kept, the grid, mean AUC / final / held-out / batch success."""
+    lines = [f"### {env}", "", "| method | lr (grid: mean AUC on tuning seeds) | seeds | "
+             "AUC | final success | held-out success | first batch success |",
+             "|---|---|---|---|---|---|---|"]
+    for method, rs in runs.items():
+        n = len(rs)
+        grid = ", ".join(f"{lr:g}: {auc:.3f}" for lr, auc in grids[method].items())
+        lines.append(
+            f"| {method} | **{best[method]:g}** ({grid}) | {n} | "
+            f"{sum(r.auc for r in rs) / n:.3f} | {sum(r.final for r in rs) / n:.3f} | "
+            f"{sum(r.heldout for r in rs) / n:.3f} | "
+            f"{sum(r.batch_curve[0] for r in rs) / n:.3f} |")
+    start = runs[next(iter(runs))][0].curve[0]
+    return lines + ["", f"Exact success of the uniform start on these worlds: {start:.4f}.", ""]
 
 
 def main() -> None:
@@ -80,58 +102,52 @@ def main() -> None:
     parser.add_argument("--envs", nargs="+", default=["fork", "chain"], choices=list(ENVS))
     parser.add_argument("--methods", nargs="+",
                         default=["grpo", "gigpo", "gigpo-placebo", "salt"])
-    parser.add_argument("--seeds", type=int, default=8)
-    parser.add_argument("--updates", type=int, default=12)
+    parser.add_argument("--seeds", type=int, default=6)
+    parser.add_argument("--tune-seeds", type=int, default=2)
+    parser.add_argument("--lr-grid", type=float, nargs="+", default=[3.0, 10.0, 30.0])
+    parser.add_argument("--updates", type=int, default=10)
     parser.add_argument("--tasks", type=int, default=4, help="Groups per update.")
     parser.add_argument("--group-size", type=int, default=8)
-    parser.add_argument("--lr", type=float, default=10.0)
-    parser.add_argument("--threshold", type=float, default=0.5)
-    parser.add_argument("--no-dynamic-sampling", action="store_true")
-    parser.add_argument("--results", type=Path, default=RESULTS / "learning-credit.md")
+    parser.add_argument("--worlds", type=int, default=8, help="Training (= eval) worlds.")
+    parser.add_argument("--results", type=Path, default=RESULTS / "credit-learning.md")
     args = parser.parse_args()
     if args.methods[0] != "grpo":
         parser.error("the first method must be grpo (the paired baseline)")
-    from agentrl.lab.learning import LearningSetup, train_tabular
+    from agentrl.lab.learning import train_tabular
+    from agentrl.lab.stats import correct
 
     command = "python benchmarks/learning_credit.py " + shlex.join(sys.argv[1:])
-    header = (f"Paired learning comparison, tabular softmax policy (uniform start), "
-              f"{args.seeds} seeds, {args.updates} updates × {args.tasks} groups × "
-              f"{args.group_size}, lr {args.lr:g}, advantage whitening on for all, dynamic "
-              f"sampling {'off' if args.no_dynamic_sampling else 'on (max 10 rounds)'}; "
-              f"held-out: the first 16 held-out tasks (all, if fewer) × 4 sampled episodes after "
-              f"the last update. "
-              f"Δ: mean paired difference to GRPO [95% t-CI] (seeds better/worse, exact "
-              f"sign-test p). Shared 2-core CPU; min/run is wall time, noisy.\n\n"
-              f"Command: `{command}`\n")
-    setups = {env: LearningSetup(env_id=ENVS[env][0], env_kwargs=ENVS[env][1],
-                                 updates=args.updates, tasks_per_update=args.tasks,
-                                 group_size=args.group_size, lr=args.lr,
-                                 dynamic_sampling=not args.no_dynamic_sampling)
-              for env in args.envs}
-    results = {env: {m: [] for m in args.methods} for env in args.envs}
-    spent = {env: {m: 0.0 for m in args.methods} for env in args.envs}
-    sections: list[str] = []
-    for seed in range(args.seeds):  # seed-major: a cut-short run still covers every env
-        for env in args.envs:
-            for method in args.methods:
-                started = time.monotonic()
-                run = train_tabular(setups[env], method, seed)
-                results[env][method].append(run)
-                spent[env][method] += (time.monotonic() - started) / 60
-                print(f"[{env} {method} seed {seed}] held-out {run.heldout:.3f} "
-                      f"auc {run.auc:.3f}", flush=True)
-        sections = [table(env, results[env], args,
-                          {m: spent[env][m] / (seed + 1) for m in args.methods})
-                    for env in args.envs]
-        args.results.write_text(header + f"\nSeeds finished: {seed + 1}.\n\n"
-                                + "\n".join(sections))
-        raw = {env: {m: [r.__dict__ for r in runs] for m, runs in results[env].items()}
-               for env in args.envs}
-        args.results.with_suffix(".json").write_text(json.dumps(raw, indent=1))
-    headline = [f"{env}_heldout_{m}: {sum(r.heldout for r in runs) / len(runs):.3f}"
-                for env in args.envs for m, runs in results[env].items()]
-    print("\n".join(sections))
-    print("\n".join(headline))
+    started, load = time.monotonic(), os.getloadavg()
+    sections, family, raw = [], {}, {}
+    for env in args.envs:
+        tuned = {m: tune(env, m, args) for m in args.methods}
+        best = {m: lr for m, (lr, _) in tuned.items()}
+        runs = {m: [train_tabular(setup_for(env, args, best[m]), m, seed)
+                    for seed in range(args.seeds)] for m in args.methods}
+        sections += method_rows(env, runs, best, {m: g for m, (_, g) in tuned.items()})
+        family |= contrasts(env, runs)
+        raw[env] = {m: [r.__dict__ for r in rs] for m, rs in runs.items()}
+    if PRIMARY in family:
+        correct(family, PRIMARY)
+    lines = [
+        "# Credit assignment, learning: paired tabular runs (exact success curves)", "",
+        f"Command: `{command}`", "",
+        f"Generated by `benchmarks/learning_credit.py` in {time.monotonic() - started:.0f} s; "
+        f"load average at start {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (shared 2-core "
+        "machine; the numbers are seeded and do not depend on it).", "",
+        __doc__.split("\n\n")[1], "",
+        f"{args.seeds} evaluation seeds, {args.updates} updates × {args.tasks} groups × "
+        f"{args.group_size}, {args.worlds} training worlds, lr grid "
+        f"{', '.join(f'{x:g}' for x in args.lr_grid)} on {args.tune_seeds} tuning seeds.", "",
+        "## Paired differences (mean [95% t-CI], exact sign-flip p)", ""]
+    if PRIMARY in family:
+        lines += [f"Primary (uncorrected): **{PRIMARY}** = {family[PRIMARY].cell()}.", ""]
+    lines += ["| contrast | Δ [95% CI] p (Holm) |", "|---|---|",
+              *[f"| {n} | {d.cell()} |" for n, d in family.items() if n != PRIMARY],
+              "", "## Per method", "", *sections]
+    args.results.write_text("\n".join(lines) + "\n")
+    args.results.with_suffix(".json").write_text(json.dumps(raw, indent=1))
+    print("\n".join(f"{n}: {d.mean:+.4f}" for n, d in family.items()))
 
 
 if __name__ == "__main__":
