@@ -52,10 +52,12 @@ SIZES = {"textworld": (4, 4, 8), "alfworld": (6, 1, 4)}
 
 
 def recipe(env: dict, group_size: int) -> dict:
-    """Markov prompts (current observation + admissible actions), sampled at temperature 1."""
+    """Markov prompts (current observation + admissible actions, no omitted-turns count),
+    sampled at temperature 1."""
     return {"name": "credit-fidelity", "env": {"id": env["id"], "kwargs": env["kwargs"]},
             "rollout": {"group_size": group_size, "sampling": {"temperature": 1.0},
-                        "prompt": {"history": "last_k", "k": 0, "max_actions_shown": 30},
+                        "prompt": {"history": "last_k", "k": 0, "max_actions_shown": 30,
+                                   "note_omitted_turns": False},
                         **env.get("rollout", {})}}
 
 
@@ -87,6 +89,10 @@ def main() -> None:
         parser.add_argument(f"--{env}-k", type=int, default=k)
         parser.add_argument(f"--{env}-group-size", type=int, default=group)
     parser.add_argument("--draws", type=int, default=500)
+    parser.add_argument("--exact", action="store_true",
+                        help="Exact truth by DP (agentrl.lab.exact) on the toy envs; Monte "
+                        "Carlo stays for TextWorld and ALFWorld. benchmarks/credit_exact.py "
+                        "is the full exact comparison.")
     parser.add_argument("--out", type=Path, default=RESULTS)
     start = parser.add_mutually_exclusive_group()
     start.add_argument("--warm-updates", type=int, default=0,
@@ -122,8 +128,11 @@ def main() -> None:
             note = (f"tabular softmax after {args.warm_updates} GRPO updates at lr "
                     f"{args.warm_lr:g} from uniform, then frozen")
             suffix = "-warm"
+        exact = args.exact and toy
         options = CreditReportOptions(tasks=tasks, k=k, draws=args.draws,
-                                      out=args.out / (name + suffix), policy_note=note)
+                                      out=args.out / (name + suffix + "-exact" * exact),
+                                      policy_note=note, truth="exact" if exact else "mc",
+                                      share_seeds=exact)
         path = credit_report(recipe(ENVS[name], group), [], options, policy=policy)
         print(path.read_text(), flush=True)
         print(f"[{name}] {time.monotonic() - started:.0f} s", flush=True)
