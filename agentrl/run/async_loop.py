@@ -136,6 +136,7 @@ class Producer:
                  tasks: list[Task], buffer: EpisodeBuffer, start: int) -> None:
         self.recipe, self.shared, self.buffer, self.tasks = recipe, shared, buffer, tasks
         self.start_at = start
+        self.restored = {batch.index for batch in buffer.pending()}  # from the checkpoint
         self.stop = threading.Event()
         self.runners = [RolloutRunner(make_env, None, recipe.rollout)  # type: ignore[arg-type]
                         for _ in range(recipe.trainer.max_staleness + 1)]
@@ -160,7 +161,7 @@ class Producer:
     def _dispatch(self) -> None:
         k = self.recipe.trainer.max_staleness
         for index in range(self.start_at, self.recipe.trainer.iterations):
-            if self.buffer.has(index):  # restored from the checkpoint's buffer
+            if index in self.restored:
                 continue
             if not self.shared.wait_for(index - k, self.stop):
                 return

@@ -48,8 +48,13 @@ def test_max_staleness_0_reproduces_the_synchronous_run_exactly(tmp_path: Path) 
 
 @pytest.mark.slow
 def test_max_staleness_1_trains_on_the_previous_versions_batch(tmp_path: Path) -> None:
-    recipe = toy_run_recipe(tmp_path / "async", mode="async", max_staleness=1)
+    recipe = toy_run_recipe(tmp_path / "async", mode="async", max_staleness=1, eval_every=2)
     recipe["algorithm"]["rollout_correction"] = "decoupled"  # AReaL's objective
+    # with what async must work with: env processes, dynamic sampling, a warm start, evals
+    recipe["rollout"] |= {"env_workers": "processes",
+                          "dynamic_sampling": {"enabled": True, "max_rounds": 2}}
+    recipe["warm_start"] = {"steps": 1, "batch_size": 2, "tasks": 2}
+    recipe["eval"]["num_tasks"] = 1
     run = train(recipe)
     episodes = [json.loads(line) for line in (run / "rollouts.jsonl").read_text().splitlines()]
     # each episode once, by identity (group, member)
@@ -59,7 +64,11 @@ def test_max_staleness_1_trains_on_the_previous_versions_batch(tmp_path: Path) -
         iteration = int(episode["group_id"].split("/")[0].removeprefix("it"))
         versions = [turn["policy_version"] for turn in episode["turns"]]
         assert all(max(0, iteration - 1) <= v <= iteration for v in versions), versions
-    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()][:3]
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [row["iteration"] for row in rows] == [0, 0, 1, 2, 3]  # warm start's row first
+    assert "sft/loss" in rows[0] and "eval/success" in rows[2]
+    rows = rows[1:4]
+    assert all(row["rollout/dynamic_rounds"] >= 1 for row in rows)
     assert all(row["async/dropped_groups"] == 0 for row in rows)
     assert all(row["async/staleness_max"] <= 1 for row in rows)
     assert all(0.0 <= row["perf/trainer_idle_fraction"] <= 1.0 for row in rows)
