@@ -6,9 +6,10 @@ Protocol (`agentrl.lab.learning.train_tabular`):
 - Policy: tabular softmax from uniform, **Markov prompts** (current observation only, no
   omitted-turns count: a policy over env states).
 - Worlds: ``worlds='drawn'`` (corridor 1–3, dead end 1–3 deep, themes, name rotations);
-  training on the first ``--worlds`` train worlds; held-out worlds are disjoint (a tabular
-  policy cannot transfer to unseen prompts, so its held-out success stays at the uniform
-  policy's: reported as a check, not as evidence).
+  training on the first ``--worlds`` train worlds; held-out worlds are disjoint, but a
+  held-out world can share room descriptions with a training world (same theme and
+  rotation, another corridor or dead end), and there the tabular policy's rows carry over:
+  its held-out success measures that overlap, not generalisation.
 - Curve: the policy's **exact** success probability (DP) on the training worlds at update 0
   and after every update, never the dynamic-sampled batch's; AUC = its mean over points.
 - Learning rate: every method is run at each rate of ``--lr-grid`` on ``--tune-seeds``
