@@ -285,3 +285,29 @@ def test_policy_device_must_be_a_torch_device_and_cuda_must_exist() -> None:
         with pytest.raises(RecipeError, match=r"policy\.device='cuda', but this torch sees no "
                                               r"CUDA GPU"):
             _check("policy.device=cuda")
+
+
+def test_every_recipe_field_has_a_description() -> None:
+    """The site's recipe reference is generated from these descriptions; a section (a nested
+    model) is described by its class docstring instead."""
+    import typing
+
+    from pydantic import BaseModel
+
+    from agentrl.run.recipe import Recipe
+
+    missing: list[str] = []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, field in model.model_fields.items():
+            sections = [t for t in (field.annotation, *typing.get_args(field.annotation))
+                        if isinstance(t, type) and issubclass(t, BaseModel)]
+            if sections:
+                for section in sections:
+                    assert section.__doc__, f"{prefix}{name}: {section.__name__} has no docstring"
+                    walk(section, f"{prefix}{name}.")
+            elif not field.description:
+                missing.append(prefix + name)
+
+    walk(Recipe, "")
+    assert not missing, f"recipe fields without a description: {missing}"

@@ -93,7 +93,7 @@ class OptimOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     lr: float = Field(default=1e-5, gt=0, description="AdamW learning rate.")
-    weight_decay: float = Field(default=0.0, ge=0)
+    weight_decay: float = Field(default=0.0, ge=0, description="AdamW decoupled weight decay.")
     max_grad_norm: float = Field(default=1.0, gt=0, description="Gradient clipping norm.")
     ppo_epochs: int = Field(default=1, ge=1, description="Passes over each batch.")
     minibatch_size: int = Field(default=32, ge=1, description="Turns per optimizer step.")
