@@ -72,7 +72,9 @@ def _hf(trained: HFPolicy, options: Any, seed: int) -> Sampler:
 def _vllm(trained: HFPolicy, options: Any, seed: int) -> Sampler:
     from agentrl.policy.vllm_backend import VLLMPolicy  # vLLM only when asked for
 
-    return VLLMPolicy.from_trained(trained, options.vllm, dtype=options.dtype, seed=seed)
+    # the trained policy's resolved dtype ('auto' is not a vLLM weight dtype to export)
+    return VLLMPolicy.from_trained(trained, options.vllm, dtype=trained.precision.name,
+                                   seed=seed)
 
 
 @register_backend_check("vllm")

@@ -3,6 +3,7 @@ and vision-language models, see `agentrl.policy.multimodal`)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,8 @@ from agentrl.policy.multimodal import (
     vision_inputs,
 )
 from agentrl.policy.options import LoraOptions
-from agentrl.policy.prefix_store import PrefixStore
+from agentrl.policy.precision import FLOAT32, Precision
+from agentrl.policy.prefix_store import CachedRows, PrefixStore
 from agentrl.policy.resolve import DEFAULT_MODEL, load_model, load_tokenizer
 from agentrl.policy.vision_models import load_vision, save_vision
 
@@ -47,8 +49,10 @@ class HFPolicy:
         name: str = "custom",
         max_batch_size: int = 16,
         vision: VisionProcessor | None = None,
+        precision: Precision = FLOAT32,
     ) -> None:
         self.model = model
+        self.precision = precision
         self.tokenizer = tokenizer
         self.vision = vision
         self.name = name
@@ -67,9 +71,12 @@ class HFPolicy:
         lora: LoraOptions | None = None,
         max_batch_size: int = 16,
     ) -> HFPolicy:
-        """Load model ``name`` (see `agentrl.policy.resolve`) onto ``device``."""
+        """Load model ``name`` (see `agentrl.policy.resolve`) onto ``device``, in the
+        precision ``dtype`` resolves to there (`agentrl.policy.precision.Precision.of`;
+        ``auto`` is the recipe's default, a call from code gets float32 unless it asks)."""
+        precision = Precision.of(dtype, device, lora=lora is not None)
         tokenizer = load_tokenizer(name)
-        model = load_model(name, dtype=getattr(torch, dtype)).to(device)
+        model = load_model(name, dtype=precision.storage).to(device)
         vision = load_vision(name, tokenizer, model)
         if lora is not None:
             from peft import LoraConfig, get_peft_model
@@ -81,13 +88,19 @@ class HFPolicy:
                 target_modules=lora.target_modules,
                 task_type="CAUSAL_LM",
             )
-            model = get_peft_model(model, config)
-        return cls(model, tokenizer, name=name, max_batch_size=max_batch_size, vision=vision)
+            # a reduced-precision base gets an fp32 adapter (peft's autocast_adapter_dtype)
+            model = get_peft_model(model, config, autocast_adapter_dtype=True)
+        return cls(model, tokenizer, name=name, max_batch_size=max_batch_size, vision=vision,
+                   precision=precision)
 
     @property
     def device(self) -> torch.device:
         """The device the model's parameters are on."""
         return next(self.model.parameters()).device
+
+    def compute(self) -> contextlib.AbstractContextManager:
+        """The context every forward pass runs in (autocast under bf16; see ``precision``)."""
+        return self.precision.compute(self.device)
 
     @property
     def eos_ids(self) -> set[int]:
@@ -161,28 +174,34 @@ class HFPolicy:
         results: list[Generation] = []
         kept = self.prefix_store.take(self.model)
         try:
-            for start in range(0, len(prompts), self.max_batch_size):
-                chunk = prompts[start : start + self.max_batch_size]
-                shown = self._image_rows(images and images[start : start + self.max_batch_size])
-                if shown is None:
-                    tokens, logprobs, rows = decode(
-                        self.model, chunk, sampling, pad_id=self.tokenizer.pad_token_id,
-                        eos_ids=self.eos_ids, generator=generator, kept=kept,
-                    )
-                    self.prefix_store.keep(rows)
-                else:
-                    tokens, logprobs = decode_with_images(
-                        self.model, self._vision(), chunk, shown, sampling,
-                        pad_id=self.tokenizer.pad_token_id, eos_ids=self.eos_ids,
-                        generator=generator,
-                    )
-                results += [
-                    self._to_generation(prompt, tokens[row].tolist(), logprobs[row].tolist())
-                    for row, prompt in enumerate(chunk)
-                ]
+            with self.compute():
+                for start in range(0, len(prompts), self.max_batch_size):
+                    end = start + self.max_batch_size
+                    results += self._generate_chunk(prompts[start:end], sampling,
+                                                    images and images[start:end], generator, kept)
         finally:
             self.model.train(was_training)
         return results
+
+    def _generate_chunk(
+        self, chunk: list[list[int]], sampling: SamplingParams, images: ImagesPerRow | None,
+        generator: torch.Generator | None, kept: list[CachedRows],
+    ) -> list[Generation]:
+        """One batch of `generate_from_ids` (at most ``max_batch_size`` prompts)."""
+        shown = self._image_rows(images)
+        if shown is None:
+            tokens, logprobs, rows = decode(
+                self.model, chunk, sampling, pad_id=self.tokenizer.pad_token_id,
+                eos_ids=self.eos_ids, generator=generator, kept=kept,
+            )
+            self.prefix_store.keep(rows)
+        else:
+            tokens, logprobs = decode_with_images(
+                self.model, self._vision(), chunk, shown, sampling,
+                pad_id=self.tokenizer.pad_token_id, eos_ids=self.eos_ids, generator=generator,
+            )
+        return [self._to_generation(prompt, tokens[row].tolist(), logprobs[row].tolist())
+                for row, prompt in enumerate(chunk)]
 
     def _to_generation(
         self, prompt: list[int], tokens: list[int], logprobs: list[float]
@@ -209,13 +228,14 @@ class HFPolicy:
         ids, mask = left_pad(sequences, self.tokenizer.pad_token_id)
         ids, mask = ids.to(self.device), mask.to(self.device)
         width = max(len(a) for a in action_ids)
-        logits = self.model(
-            input_ids=ids,
-            attention_mask=mask,
-            logits_to_keep=width + 1,
-            **self._position_inputs(ids, mask, images),
-            use_cache=False,  # nothing reuses it; and checkpointed training refuses one
-        ).logits[:, :-1].float() / temperature
+        with self.compute():
+            logits = self.model(
+                input_ids=ids,
+                attention_mask=mask,
+                logits_to_keep=width + 1,
+                **self._position_inputs(ids, mask, images),
+                use_cache=False,  # nothing reuses it; and checkpointed training refuses one
+            ).logits[:, :-1].float() / temperature
         log_probs = F.log_softmax(logits, dim=-1)
         targets = ids[:, -width:]
         token_logprobs = log_probs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
@@ -247,13 +267,14 @@ class HFPolicy:
             return [torch.zeros(0, self.hidden_size) for _ in sequences]
         ids, mask = left_pad(sequences, self.tokenizer.pad_token_id)
         ids, mask = ids.to(self.device), mask.to(self.device)
-        output = self.model(
-            input_ids=ids,
-            attention_mask=mask,
-            output_hidden_states=True,
-            logits_to_keep=1,
-            **self._position_inputs(ids, mask, images),
-        )
+        with self.compute():
+            output = self.model(
+                input_ids=ids,
+                attention_mask=mask,
+                output_hidden_states=True,
+                logits_to_keep=1,
+                **self._position_inputs(ids, mask, images),
+            )
         tail = output.hidden_states[-1][:, -widest:].float()
         return [tail[row, widest - n :] for row, n in enumerate(counts)]
 

@@ -72,7 +72,12 @@ class PolicyOptions(_Section):
         description="The OpenAI-compatible endpoint (backend 'openai' only).",
     )
     device: str = Field(default="cpu", description="'cpu', 'cuda', 'cuda:0', …")
-    dtype: Literal["float32", "bfloat16", "float16"] = Field(default="float32")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        default="auto",
+        description="'auto': bfloat16 on a CPU with native bf16 (avx512_bf16 or AMX), float32 "
+        "elsewhere. bfloat16 on CPU is autocast: trained weights (LoRA adapter or full model) "
+        "and optimizer state stay fp32 (`agentrl.policy.precision`). float32 always works.",
+    )
     lora: LoraOptions | None = Field(default=None, description="Train a LoRA adapter when set.")
     max_batch_size: int = Field(default=16, ge=1, description="Prompts per generate call.")
     cpu_threads: int | None = Field(
