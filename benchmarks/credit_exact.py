@@ -6,7 +6,8 @@ Setting: drawn worlds (``worlds='drawn'``, train split: corridors 1–3, dead en
 varied themes), Markov prompts (``history: last_k``, ``k: 0``, ``note_omitted_turns:
 false``: the tabular policy is a policy over env states), a frozen tabular softmax policy —
 ``uniform`` (θ = 0), or ``imitated`` (+B on the expert's action in every state the expert
-visits, `TabularPolicy.imitate`, a policy with a mid success rate) — and a batch of
+visits, `TabularPolicy.imitate`: it succeeds on 68–81 % of the batches' episodes)
+— and a batch of
 ``--tasks`` groups × ``--group-size`` per rollout seed. Truth: the outcome return R,
 undiscounted (what the estimators target). Estimators at their registered defaults.
 

@@ -13,6 +13,7 @@ that yields each action. Two are provided:
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from typing import Any, Protocol
@@ -60,12 +61,17 @@ class TabularScorer:
 
 class LLMScorer:
     """An `HFPolicy`'s reply probabilities normalised over the listed actions (module
-    docstring), at ``temperature``."""
+    docstring), at ``temperature``. The policy is frozen while a scorer lives, so each
+    (prompt, actions) is scored once and memoised: with Markov prompts the DP's nodes at
+    different turns of one state, and the episodes sampled through `ScoredPolicy`, share it.
+    ``calls`` counts the forward passes made."""
 
     def __init__(self, policy: Any, response_prefix: str = "", temperature: float = 1.0) -> None:
         if temperature <= 0:
             raise ValueError("LLMScorer needs a sampling temperature > 0")
         self.policy, self.prefix, self.temperature = policy, response_prefix, temperature
+        self._memo: dict[str, list[float]] = {}
+        self.calls = 0
 
     def continuation(self, action: str) -> str:
         """The generated part of the action's reply (after the forced prefix)."""
@@ -86,12 +92,16 @@ class LLMScorer:
         return (scores.logprobs * scores.mask).sum(dim=1).tolist()
 
     def distribution(self, messages: Messages, actions: list[str]) -> list[float]:
-        """softmax of `log_scores` over ``actions``."""
-        logs = self.log_scores(messages, actions)
-        top = max(logs)
-        weights = [math.exp(x - top) for x in logs]
-        total = sum(weights)
-        return [w / total for w in weights]
+        """softmax of `log_scores` over ``actions`` (memoised on the prompt and actions)."""
+        key = json.dumps([messages, actions], sort_keys=True, ensure_ascii=False)
+        if key not in self._memo:
+            self.calls += 1
+            logs = self.log_scores(messages, actions)
+            top = max(logs)
+            weights = [math.exp(x - top) for x in logs]
+            total = sum(weights)
+            self._memo[key] = [w / total for w in weights]
+        return list(self._memo[key])
 
 
 class ScoredPolicy:

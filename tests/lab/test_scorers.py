@@ -32,6 +32,9 @@ def test_llm_scores_are_the_replies_token_log_probs_normalised_over_the_listed_a
         direct.append(sum(logp[len(prompt) - 1 + i, tok].item() for i, tok in enumerate(reply)))
     norm = sum(math.exp(x) for x in direct)
     assert probs == pytest.approx([math.exp(x) / norm for x in direct], rel=1e-3)
+    assert scorer.distribution(MESSAGES, actions) == probs and scorer.calls == 1  # memoised
+    assert scorer.distribution(MESSAGES, actions[::-1]) == pytest.approx(probs[::-1], rel=1e-3)
+    assert scorer.calls == 2  # another action list is another query
     with pytest.raises(ValueError, match="response_prefix"):
         LLMScorer(policy, response_prefix="Sure").continuation("look")
 
