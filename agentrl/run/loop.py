@@ -51,10 +51,13 @@ def load_policy(recipe: Recipe) -> HFPolicy:
     """The recipe's trained policy, loaded as ``recipe.policy`` says (sets torch's CPU threads:
     `agentrl.policy.threads`). What samples its rollouts is `load_sampler`'s."""
     adapt_threads(recipe.policy.cpu_threads)
-    return HFPolicy.from_name(
+    policy = HFPolicy.from_name(
         recipe.policy.model, device=recipe.policy.device, dtype=recipe.policy.dtype,
         lora=recipe.policy.lora, max_batch_size=recipe.policy.max_batch_size,
     )
+    print(f"[policy] dtype {policy.precision.name} (policy.dtype={recipe.policy.dtype})",
+          flush=True)
+    return policy
 
 
 def load_sampler(recipe: Recipe, policy: HFPolicy | None) -> Sampler:

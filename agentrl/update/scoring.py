@@ -39,14 +39,17 @@ class ScoringMixin:
         size = self.optim.micro_batch_size
         training = self.policy.model.training
         self.policy.model.eval()
-        rows: list[list[float]] = []
+        # by prompt: the rows of a chunk share long prefixes (`agentrl.policy.shared_prefix`)
+        order = sorted(range(len(items)), key=lambda index: items[index][0])
+        rows: list[list[float]] = [[] for _ in items]
         try:
             for start in range(0, len(items), size):
-                chunk = items[start : start + size]
-                logprobs = score(*(list(column) for column in zip(*chunk, strict=True)))
+                chunk = order[start : start + size]
+                logprobs = score(*(list(column) for column in
+                                   zip(*(items[i] for i in chunk), strict=True)))
                 width = logprobs.shape[1]
-                rows += [logprobs[row, width - len(item[1]) :].tolist()
-                         for row, item in enumerate(chunk)]
+                for row, index in enumerate(chunk):
+                    rows[index] = logprobs[row, width - len(items[index][1]) :].tolist()
         finally:
             self.policy.model.train(training)
         return rows
@@ -73,7 +76,8 @@ class ScoringMixin:
         first optimizer step's forward pass gives them: the loss does not weight by them
         (``rollout_correction: none``), one process holds the whole minibatch, and no dropout
         makes the training forward differ from the rollout's eval-mode one. The mismatch is
-        then measured on the first minibatch (all turns when it holds the batch)."""
+        then measured on the first minibatch (all turns when it holds the batch; only its
+        turns with signal when the others skip the pass, `agentrl.update.signal`)."""
         return (self.algorithm.rollout_correction != "none" or self.parallel.world_size > 1
                 or has_active_dropout(self.policy.model))
 

@@ -14,6 +14,7 @@ from agentrl.update.loss import LossAggregation, aggregate, aggregate_turns, cli
 from agentrl.update.options import AlgorithmOptions, OptimOptions
 from agentrl.update.rollout_correction import tis_weights, weight_metrics
 from agentrl.update.samples import TurnSample, advantage_matrix, right_aligned
+from agentrl.update.signal import can_skip, carries_signal, zero_missing_grads
 
 if TYPE_CHECKING:
     from agentrl.parallel import SingleProcess
@@ -58,11 +59,12 @@ class StepMixin:
         turn's (trainer log-probs, rollout log-probs) of its action tokens from the forward
         pass, before the step; ``statistics`` the entropy term's sums of this rank's turns."""
         self.optimizer.zero_grad(set_to_none=True)
-        plan = self._plan(minibatch, phase, turn_weights)
+        plan = self._plan(minibatch, phase, turn_weights)  # counts every turn, skipped or not
         totals = {"loss/policy": 0.0, "loss/kl": 0.0, "loss/entropy_bonus": 0.0,
                   "train/clipfrac": 0.0, "train/approx_kl": 0.0, "train/entropy": 0.0}
-        tokens = sum(len(s.action_ids) for s in minibatch)
-        for micro, counts in self.parallel.micro_batches(minibatch, self.optim.micro_batch_size):
+        forwarded = self._turns_to_forward(minibatch)
+        tokens = max(sum(len(s.action_ids) for s in forwarded), 1)
+        for micro, counts in self.parallel.micro_batches(forwarded, self.optim.micro_batch_size):
             # a padding micro-batch (FSDP: equal forward passes on all ranks) adds zero loss
             step = self._micro_step(micro, plan if counts else plan.padding(),
                                     record=record if counts else None,
@@ -70,6 +72,7 @@ class StepMixin:
             for key, value in step.items():
                 totals[key] = totals.get(key, 0.0) + (value if counts else 0.0)
         parameters = list(self.policy.trainable_parameters())
+        zero_missing_grads(parameters)  # no pass ran (no turn with signal): zero gradients
         self.parallel.reduce_gradients(parameters)
         grad_norm = self.parallel.clip_grad_norm(parameters, self.optim.max_grad_norm)
         totals = self.parallel.sum_metrics(totals)  # over ranks; each rank's loss was
@@ -85,6 +88,17 @@ class StepMixin:
         totals["train/grad_norm"] = float(grad_norm)
         return totals
 
+
+    def _turns_to_forward(self, minibatch: list[TurnSample]) -> list[TurnSample]:
+        """The turns that go through the model, sorted by prompt (rows of a micro-batch
+        then share long prefixes: `agentrl.policy.shared_prefix`): all, or only those with
+        a non-zero advantage when nothing else in the loss sees the others
+        (`agentrl.update.signal`). The metrics averaged over tokens (clip fraction, approx
+        KL, entropy) are then averages over the forwarded turns' tokens."""
+        if can_skip(self.algorithm, self.entropy):
+            minibatch = [sample for sample in minibatch if carries_signal(sample)]
+        # neighbours share the longest prompt prefixes, which a micro-batch computes once
+        return sorted(minibatch, key=lambda sample: sample.prompt_ids)
 
     def _plan(self, minibatch: list[TurnSample], phase: TrainingPhase,
               turn_weights: dict[int, float]) -> StepPlan:

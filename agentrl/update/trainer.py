@@ -45,6 +45,7 @@ from agentrl.update.reference import ReferenceMixin
 from agentrl.update.rollout_correction import mismatch_metrics
 from agentrl.update.samples import turn_samples
 from agentrl.update.scoring import ScoringMixin
+from agentrl.update.signal import can_skip, signal_metrics
 from agentrl.update.state import StateMixin
 from agentrl.update.step import StepMixin
 
@@ -119,6 +120,8 @@ class Trainer(ReferenceMixin, ScoringMixin, StepMixin, StateMixin):
         shaped, batch, advantages = self._credit(trajectories)
         samples = turn_samples(shaped, advantages)
         metrics: dict[str, float] = {"train/turns": float(len(samples))}
+        metrics |= signal_metrics(samples, skip=can_skip(self.algorithm, self.entropy))
+        metrics["perf/bf16"] = float(self.policy.precision.name == "bfloat16")  # policy.dtype
         if self.critic is not None:
             metrics.update(self._fit_critic(shaped, batch))
         if not samples:

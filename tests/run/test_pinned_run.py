@@ -31,7 +31,7 @@ def _recipe(run_dir: Path, name: str, algorithm: dict[str, Any]) -> dict[str, An
         "name": name,
         "seed": 11,
         "env": {"id": "toy/corridor", "kwargs": {"max_turns": 2}},
-        "policy": {"model": "tiny:llama", "cpu_threads": 1},
+        "policy": {"model": "tiny:llama", "cpu_threads": 1, "dtype": "float32"},
         "rollout": {"group_size": 2, "lenient_parsing": True, "workers": 1,
                     "sampling": {"max_new_tokens": 4}},
         "algorithm": algorithm,
