@@ -26,6 +26,12 @@ from agentrl.policy.options import LoraOptions
 from agentrl.policy.precision import FLOAT32, Precision
 from agentrl.policy.prefix_store import CachedRows, PrefixStore
 from agentrl.policy.resolve import DEFAULT_MODEL, load_model, load_tokenizer
+from agentrl.policy.shared_prefix import (
+    MIN_SHARED_TOKENS,
+    can_share,
+    prefix_then_rows,
+    shared_length,
+)
 from agentrl.policy.vision_models import load_vision, save_vision
 
 
@@ -58,6 +64,7 @@ class HFPolicy:
         self.name = name
         self.max_batch_size = max_batch_size
         self.prefix_store = PrefixStore()  # caches of the last generate call, for reuse
+        self._plain_cache: bool | None = None  # whether scoring may share prefixes
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
 
@@ -216,6 +223,7 @@ class HFPolicy:
         *,
         temperature: float = 1.0,
         images: ImagesPerRow | None = None,
+        share_prefix: bool = True,
     ) -> TokenScores:
         """Differentiable log-probs and entropies of each action given its prompt.
 
@@ -223,19 +231,30 @@ class HFPolicy:
         last ``max_action_len + 1`` positions go through the LM head, which keeps memory
         proportional to the action length, not the prompt length. ``images[i]``: the
         base64 images of prompt i's image tokens (`agentrl.policy.multimodal.vision_inputs`).
+        With ``share_prefix`` the rows' common prompt prefix runs once
+        (`agentrl.policy.shared_prefix`; the same log-probs and gradients).
         """
-        sequences = [p + a for p, a in zip(prompt_ids, action_ids, strict=True)]
+        width = max(len(a) for a in action_ids)
+        shared = 0
+        if share_prefix and len(prompt_ids) > 1 and self._image_rows(images) is None:
+            shared = self._shareable(prompt_ids)
+        sequences = [(p + a)[shared:] for p, a in zip(prompt_ids, action_ids, strict=True)]
         ids, mask = left_pad(sequences, self.tokenizer.pad_token_id)
         ids, mask = ids.to(self.device), mask.to(self.device)
-        width = max(len(a) for a in action_ids)
         with self.compute():
-            logits = self.model(
-                input_ids=ids,
-                attention_mask=mask,
-                logits_to_keep=width + 1,
-                **self._position_inputs(ids, mask, images),
-                use_cache=False,  # nothing reuses it; and checkpointed training refuses one
-            ).logits[:, :-1].float() / temperature
+            if shared:
+                prefix = torch.tensor([prompt_ids[0][:shared]], device=self.device)
+                logits = prefix_then_rows(self.model, prefix, ids, mask,
+                                          positions_from_mask(mask), width + 1)
+            else:
+                logits = self.model(
+                    input_ids=ids,
+                    attention_mask=mask,
+                    logits_to_keep=width + 1,
+                    **self._position_inputs(ids, mask, images),
+                    use_cache=False,  # nothing reuses it; checkpointed training refuses one
+                ).logits
+        logits = logits[:, :-1].float() / temperature
         log_probs = F.log_softmax(logits, dim=-1)
         targets = ids[:, -width:]
         token_logprobs = log_probs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
@@ -245,6 +264,17 @@ class HFPolicy:
             if action:
                 action_mask[row, width - len(action) :] = 1.0
         return TokenScores(token_logprobs, entropies, action_mask)
+
+    def _shareable(self, prompt_ids: list[list[int]]) -> int:
+        """How many leading prompt tokens every row shares (each row keeps at least its
+        last prompt token, whose logits score its first action token); 0 when too few to
+        be worth a second pass or the model's cache layers are not plain ones."""
+        shared = shared_length(prompt_ids, min(len(p) for p in prompt_ids) - 1)
+        if shared < MIN_SHARED_TOKENS:
+            return 0
+        if self._plain_cache is None:
+            self._plain_cache = can_share(self.model)
+        return shared if self._plain_cache else 0
 
     def _position_inputs(
         self, ids: torch.Tensor, mask: torch.Tensor, images: ImagesPerRow | None
