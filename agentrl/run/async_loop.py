@@ -165,11 +165,20 @@ class Producer:
                 continue
             if not self.shared.wait_for(index - k, self.stop):
                 return
-            runner = self._free.get()
-            if self.stop.is_set():
+            runner = self._next_free_runner()
+            if runner is None:
                 return
             threading.Thread(target=self._produce, args=(index, runner),
                              name=f"rollout-{index}", daemon=True).start()
+
+    def _next_free_runner(self) -> RolloutRunner | None:
+        """A runner no batch is using, waiting for one; None once stopped."""
+        while not self.stop.is_set():
+            try:
+                return self._free.get(timeout=0.5)
+            except queue.Empty:
+                continue
+        return None
 
     def _produce(self, index: int, runner: RolloutRunner) -> None:
         recipe = self.recipe
