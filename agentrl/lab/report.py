@@ -184,10 +184,13 @@ def credit_report(source: str | Path | Recipe | dict, overrides: list[str] = (),
 
 def exact_scorer(policy: object, recipe: Recipe) -> tuple[ActionScorer, object]:
     """(scorer, the policy episodes are sampled from) for the exact truth: the tabular
-    policy itself; an LLM restricted to the listed actions (`agentrl.lab.scorers`)."""
+    policy itself; an LLM restricted to the listed actions (`agentrl.lab.scorers`); a
+    `ScoredPolicy` as it is."""
     temperature = recipe.rollout.sampling.temperature
     if isinstance(policy, TabularPolicy):
         return TabularScorer(policy, temperature), policy
+    if isinstance(policy, ScoredPolicy):  # a scorer made by the caller (its memo reused)
+        return policy.scorer, policy
     if hasattr(policy, "render") and hasattr(policy, "score"):
         scorer = LLMScorer(policy, recipe.rollout.prompt.response_prefix, temperature)
         return scorer, ScoredPolicy(scorer, recipe.rollout.prompt.response_prefix)
