@@ -24,11 +24,12 @@ env states); ``markov=False`` reproduces the older (state, turn) prompts.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
 from agentrl.core.registry import make
-from agentrl.core.types import Task
+from agentrl.core.types import Task, Trajectory
 from agentrl.credit.advantages.whitening import whiten
 from agentrl.credit.registry import get_advantage
 from agentrl.lab.exact import GameGraph, evaluate
@@ -129,9 +130,12 @@ def rollout_options(setup: LearningSetup) -> RolloutOptions:
 
 def train_tabular(setup: LearningSetup, method: str, seed: int,
                   options: dict | None = None,
-                  policy: TabularPolicy | None = None) -> RunResult:
+                  policy: TabularPolicy | None = None,
+                  shape: Callable[[list[Trajectory]], list[Trajectory]] | None = None,
+                  ) -> RunResult:
     """One paired run (module docstring); ``policy`` (trained in place) replaces the
-    uniform start."""
+    uniform start; ``shape`` rewrites each batch's rewards before the estimator reads them
+    (a reward shaping: step rewards, gated accumulation), the policy step uses its turns."""
     from agentrl.run.loop import batch_tasks
 
     policy = policy if policy is not None else TabularPolicy()
@@ -154,6 +158,7 @@ def train_tabular(setup: LearningSetup, method: str, seed: int,
             resampled += metrics["rollout/resampled_groups"]
             valid = [t for t in batch if not t.errored]
             batch_curve.append(sum(t.success for t in valid) / max(1, len(valid)))
+            batch = shape(batch) if shape is not None else batch
             advantages = whiten(turn_means(estimator(batch, **(options or {}))),
                                 [t.errored for t in batch])
             turns = [(turn, a) for t, row in zip(batch, advantages, strict=True)
