@@ -93,9 +93,10 @@ def run_batches(args: argparse.Namespace) -> tuple[list[str], dict, list[str]]:
                                           truth="exact", share_seeds=True)
             credit_report(spec, [], options, policy=policy)
             data = json.loads((folder / "credit_report.json").read_text())
-            sections += batch_table(label, data)
-            sections[-1:-1] = [f"Scored prompts so far: {policy.scorer.calls}; batch time "
-                               f"{time.monotonic() - began:.0f} s.", ""]
+            table = batch_table(label, data)
+            table[4:4] = [f"Prompts scored so far: {policy.scorer.calls}; batch time "
+                          f"{time.monotonic() - began:.0f} s.", ""]
+            sections += table
             family |= contrasts(folder, label, args.draws)
             for row, values in data["rows"].items():
                 headline.append(f"{label}_pearson_{row}: {values['pearson'][0]:.3f}")
