@@ -21,6 +21,7 @@ The headline figures are printed last, one per line, as ``metric: value``.
 
     python benchmarks/limits.py [--model embedded:smollm2-135m] [--rows 8] [--prompt 256]
                                 [--shared 200] [--action 10] [--batch 8] [--repeats 3]
+                                [--threads N]
 """
 
 from __future__ import annotations
@@ -132,7 +133,11 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=16, help="extra decode steps timed")
     parser.add_argument("--matmul", type=int, default=2048)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch CPU threads (default: torch's); 1 on a machine others share")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     print(f"threads {torch.get_num_threads()}, bf16 flags {cpu_bf16_flags() or 'none'}, "
           f"load {os.getloadavg()[0]:.2f}", flush=True)
     peak = {name: matmul_peak(args.matmul, dtype, args.repeats)
