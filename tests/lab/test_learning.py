@@ -44,3 +44,18 @@ def test_runs_of_one_seed_are_paired_and_the_fork_is_learned() -> None:
     # while the resampled first batch over-represents successes
     assert first.curve[0] == pytest.approx(0.0198, abs=5e-4)
     assert first.batch_curve[0] > 2 * first.curve[0]
+
+
+def test_a_batch_shaping_is_what_the_estimator_reads() -> None:
+    setup = LearningSetup(env_id="toy/fork", env_kwargs={"max_turns": 10}, updates=1,
+                          tasks_per_update=2, group_size=8, lr=20.0, eval_tasks=1,
+                          dynamic_sampling=True)
+    seen: list[int] = []
+
+    def erase(batch):  # every outcome 0: GRPO's advantages vanish, the policy cannot move
+        seen.append(len(batch))
+        return [t.model_copy(update={"outcome_reward": 0.0, "success": False}) for t in batch]
+
+    flat = train_tabular(setup, "grpo", seed=0, shape=erase)
+    assert seen == [16] and flat.curve == [flat.curve[0]] * 2
+    assert train_tabular(setup, "grpo", seed=0).curve != flat.curve  # unshaped, it learns
