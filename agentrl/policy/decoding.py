@@ -38,6 +38,7 @@ from transformers import DynamicCache, PreTrainedModel
 from agentrl.policy.base import SamplingParams
 from agentrl.policy.kv_cache import new_cache
 from agentrl.policy.multimodal import ImagesPerRow, VisionProcessor, next_positions, vision_inputs
+from agentrl.policy.prefix_groups import plan_groups, prefill_groups
 from agentrl.policy.prefix_store import (
     MIN_REUSED_TOKENS,
     CachedRows,
@@ -248,16 +249,21 @@ def _prefill(
 ) -> tuple[DynamicCache, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Run ``prompts`` into a new cache; return it with (last logits, attention mask, next
     positions), shaped [B, V], [B, cached length], [B, 1]. Their common prefix of ``shared``
-    tokens, if long enough, goes through the model once and is repeated over the batch.
+    tokens, if long enough, goes through the model once and is repeated over the batch;
+    prefixes that only some prompts share are prefilled once per group
+    (`agentrl.policy.prefix_groups`).
     """
     batch = len(prompts)
     cache = new_cache(model)
-    if shared >= MIN_SHARED_PREFIX:
+    shared = shared if shared >= MIN_SHARED_PREFIX else 0
+    if shared:
         prefix = torch.tensor([prompts[0][:shared]], device=device)
         model(input_ids=prefix, past_key_values=cache, use_cache=True, logits_to_keep=1)
+    groups = plan_groups(prompts, shared)  # prefixes some prompts share beyond it
+    if groups is not None:
+        return cache, *prefill_groups(model, cache, groups, prompts, pad_id)
+    if shared:
         cache.batch_repeat_interleave(batch)
-    else:
-        shared = 0
     cached = torch.full((batch,), shared, device=device)
     return cache, *_prefill_after_cached(
         model, cache, cached, [p[shared:] for p in prompts], pad_id, device
