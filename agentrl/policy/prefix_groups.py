@@ -9,8 +9,8 @@ the distinct prompts, sorted, are cut into runs of neighbours that share at leas
 prefilled tokens than it loses), and the cache is filled in three passes:
 
 1. the common prefix, once (the caller's pass), repeated to one row per group;
-2. each group's shared tokens, one row per group (a group of one prompt takes all its
-   tokens but the last), after the common prefix;
+2. each group's shared tokens, one row per group, after the common prefix (a group of one
+   prompt takes as many of its tokens as the widest group, leaving it at least one);
 3. each prompt's remaining tokens, after its group's row copied to it.
 
 Row layout: ``[common][padding][group's tokens][padding][own tokens]``. The attention mask
@@ -65,8 +65,8 @@ def _runs(prompts: Sequence[Sequence[int]], common: int) -> tuple[list[list[int]
         if runs:
             first = prompts[runs[-1][0]]
             joined = min(shared[-1], own_limit, _common_length(first, prompt, common))
-            size = len(runs[-1]) + 1
-            if joined >= MIN_GROUP_PREFIX and size * joined > (size - 1) * shared[-1]:
+            members = len(runs[-1])  # a run of k saves (k - 1) x its shared length
+            if joined >= MIN_GROUP_PREFIX and members * joined > (members - 1) * shared[-1]:
                 runs[-1].append(index)
                 shared[-1] = joined
                 continue
@@ -84,6 +84,9 @@ def plan_groups(prompts: Sequence[Sequence[int]], common: int) -> GroupPlan | No
     runs, shared = _runs(prompts, common)
     if all(len(run) < 2 for run in runs) or len(runs) in (1, len(prompts)):
         return None  # no group, or one: the common prefix's own pass (the caller's)
+    # a lone prompt's pass-2 row need not be wider than the groups' (less padding there)
+    widest = max(n for run, n in zip(runs, shared, strict=True) if len(run) > 1)
+    shared = [n if len(run) > 1 else min(n, widest) for run, n in zip(runs, shared, strict=True)]
     if common == 0 and min(shared) == 0:
         return None  # a group row with no token at all would attend to nothing
     group_of = [0] * len(prompts)

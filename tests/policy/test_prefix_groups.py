@@ -39,10 +39,19 @@ def test_plan_groups_prompts_by_the_prefix_they_share_past_the_common_one() -> N
     assert plan.shared == [30, 30]
     # pass 2: 2 groups x 30 tokens; pass 3: 5 rows x 10 own tokens
     assert plan.passes([len(p) for p in PROMPTS]) == (60, 50)
-    # a lone prompt is a group of its own holding all its tokens but the last
+    # a lone prompt is a group of its own, its pass-2 row no wider than the groups' (30)
     alone = COMMON + list(range(500, 540))
     plan = plan_groups([*PROMPTS, alone], len(COMMON))
-    assert plan is not None and plan.shared == [30, 30, 39] and plan.group_of[-1] == 2
+    assert plan is not None and plan.shared == [30, 30, 30] and plan.group_of[-1] == 2
+
+
+def test_a_pair_sharing_less_than_half_its_length_is_still_grouped() -> None:
+    # the pair saves 30 tokens by sharing; a prompt alone saves nothing, whatever its length
+    pair = [COMMON + TASK_A + OWN[0] * 4, COMMON + TASK_A + OWN[1] * 4]  # 30 shared + 40 own
+    alone = COMMON + list(range(500, 570))
+    plan = plan_groups([*pair, alone], len(COMMON))
+    assert plan is not None and plan.group_of == [0, 0, 1] and plan.shared == [30, 30]
+    assert plan.passes([90, 90, 90]) == (2 * 30, 3 * 40)  # against 3 x 70 in one pass
 
 
 def test_no_groups_when_prompts_share_too_little_past_the_common_prefix() -> None:
