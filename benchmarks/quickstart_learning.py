@@ -65,29 +65,47 @@ class SeedResult:
         return (self.rl - self.warm) / self.episodes
 
 
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo (the platform's name elsewhere)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
 def load_average() -> str:
     """The 1, 5 and 15 minute load averages, as `uptime` prints them."""
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def run_seed(recipe: Path, seed: int, iterations: int | None, heldout: int,
-             extra: list[str], run_dir: Path) -> SeedResult:
-    """Warm start + eval, then RL resumed from the warm start + eval, for one seed."""
+             extra: list[str], run_dir: Path, collect_only: bool = False) -> SeedResult:
+    """Warm start + eval, then RL resumed from the warm start + eval, for one seed
+    (``collect_only``: read the seed's finished run in ``run_dir``, train nothing)."""
     from agentrl.run.loop import train  # torch and transformers only when running
 
-    digest = hashlib.sha1("|".join([str(recipe), str(iterations), *extra]).encode())
+    digest = hashlib.sha1("|".join([recipe.read_text(), str(iterations), *extra]).encode())
     name = f"{recipe.stem}-s{seed}-h{heldout}-{digest.hexdigest()[:8]}"
     folder = run_dir / name
+    if collect_only:  # whatever finished run of this seed the folder holds
+        found = sorted(run_dir.glob(f"{recipe.stem}-s{seed}-h{heldout}-*/eval_rl.json"))
+        folder = found[0].parent if len(found) == 1 else folder
     common = [f"name={name}", f"seed={seed}", f"logging.run_dir={run_dir}",
               "logging.progress=false", "logging.tensorboard=false",
               f"env.kwargs.tasks_per_split.heldout={heldout}", "eval.split=heldout",
               f"eval.num_tasks={heldout}", "eval.episodes_per_task=1", *extra]
-    if not (folder / "eval_warm.json").exists():
+    if collect_only:
+        if not (folder / "eval_rl.json").exists():
+            raise FileNotFoundError(f"{folder}: no finished run to collect")
+    elif not (folder / "eval_warm.json").exists():
         shutil.rmtree(folder, ignore_errors=True)  # never resume a half-finished run
         train(recipe, [*common, "trainer.iterations=0"])
         shutil.copy(folder / "eval.json", folder / "eval_warm.json")
     started = time.monotonic()
-    if not (folder / "eval_rl.json").exists():
+    if not collect_only and not (folder / "eval_rl.json").exists():
         train(recipe, [*common] + ([f"trainer.iterations={iterations}"] if iterations else []))
         shutil.copy(folder / "eval.json", folder / "eval_rl.json")
         (folder / "rl_minutes.txt").write_text(f"{(time.monotonic() - started) / 60:.3f}\n")
@@ -132,13 +150,15 @@ def report(results: list[SeedResult], args: argparse.Namespace, started: str,
         f"# Quickstart learning: held-out success after RL vs the SFT warm start ({args.label})",
         "",
         f"Command: `{' '.join(shlex.quote(a) for a in ['python', *sys.argv])}`",
-        f"Date: {started} · machine: {os.cpu_count()} cores, {platform.processor() or '?'} · "
+        f"Date: {started} · machine: {os.cpu_count()} cores, {cpu_model()} · "
         f"load average (1, 5, 15 min) at start {load_start}, at end {load_average()} "
         "(the machine is shared; wall times are inflated by the other jobs).",
         f"Recipe: `{shown_path(Path(args.recipe))}`; overrides: "
         f"{', '.join(args.set) or 'none'}; held-out: the first {args.heldout} "
         "held-out games, greedy, one episode each, the same for both phases and every seed.",
-        f"Seeds finished: {len(results)} in {seconds / 60:.1f} min.",
+        (f"Collected (--collect, nothing trained) from the finished runs in {args.run_dir}; "
+         "the date and load above are the collection's, not the runs'."
+         if args.collect else f"Seeds finished: {len(results)} in {seconds / 60:.1f} min."),
         "",
         "| seed | warm start | after RL | d | training success per iteration | "
         "approx_kl (mean) | RL phase min |",
@@ -181,6 +201,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--run-dir", default="/tmp/agentrl-quickstart-learning")
     parser.add_argument("--results", default=str(RESULTS / "quickstart-learning-run.md"))
     parser.add_argument("--label", default="recipe as shipped")
+    parser.add_argument("--collect", action="store_true",
+                        help="Train nothing: report the finished runs in --run-dir (one per "
+                        "seed), e.g. after running parts of the seeds in parallel.")
     return parser.parse_args()
 
 
@@ -192,8 +215,12 @@ def main() -> None:
     results: list[SeedResult] = []
     out = Path(args.results)
     for seed in range(args.first_seed, args.first_seed + args.seeds):
-        results.append(run_seed(Path(args.recipe).resolve(), seed, args.iterations,
-                                args.heldout, args.set, Path(args.run_dir)))
+        try:
+            results.append(run_seed(Path(args.recipe).resolve(), seed, args.iterations,
+                                    args.heldout, args.set, Path(args.run_dir), args.collect))
+        except FileNotFoundError as error:  # --collect: a seed not finished yet
+            print(f"skipped: {error}", flush=True)
+            continue
         text = report(results, args, started, load_start, time.monotonic() - clock)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text)

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Fresh machine → a short GRPO run of the embedded SmolLM2-135M on generated TextWorld
-# games, ending with a held-out eval report in runs/textworld-grpo/report.md.
+# games (an SFT warm start, then RL iterations whose training success rises), ending with a
+# held-out eval report in runs/textworld-grpo/report.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
+started=$(date +%s)
 agentrl train recipes/textworld-grpo.yaml "$@"
+echo "quickstart: trained and evaluated in $(( $(date +%s) - started )) s (load average:" \
+     "$(cut -d' ' -f1-3 /proc/loadavg)); curves and eval: runs/textworld-grpo/report.md"
