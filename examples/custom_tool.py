@@ -46,8 +46,16 @@ def record(city: str) -> dict:
 
 TASKS = {"train": [record(c) for c in WEATHER if c not in HELDOUT],
          "heldout": [record(c) for c in HELDOUT]}
-register("tools/weather", lambda **kw: WeatherEnv(tools=[weather], tasks=TASKS, max_turns=3,
-                                                    env_id="tools/weather", **kw))
+
+
+def make_env(**overrides) -> WeatherEnv:
+    """A fresh weather env (what `agentrl.make("tools/weather")` builds)."""
+    return WeatherEnv(**{"tools": [weather], "tasks": TASKS, "max_turns": 3,
+                         "env_id": "tools/weather", **overrides})
+
+
+env = make_env()
+register("tools/weather", make_env)
 
 if __name__ == "__main__":
     model = sys.argv[1] if len(sys.argv) > 1 else "embedded:smollm2-135m"
