@@ -6,7 +6,8 @@ warm start on those demonstrations (a 135M model cannot guess the tool-call form
 GRPO on sampled episodes, whose groups then mix wins and losses, and ends with a held-out
 eval on cities it never trained on.
 
-Run: python examples/custom_tool.py [MODEL]   (default: the embedded SmolLM2-135M)
+Run: python examples/custom_tool.py [MODEL] [ITERATIONS]   (default: the embedded
+SmolLM2-135M, 6 RL iterations)
 """
 
 import json
@@ -59,11 +60,12 @@ register("tools/weather", make_env)
 
 if __name__ == "__main__":
     model = sys.argv[1] if len(sys.argv) > 1 else "embedded:smollm2-135m"
+    iterations = int(sys.argv[2]) if len(sys.argv) > 2 else 6
     train({"name": "weather", "env": {"id": "tools/weather"},
            "policy": {"model": model, "lora": {"r": 8, "alpha": 16}},
            "rollout": {"group_size": 4, "sampling": {"max_new_tokens": 32},
                        "prompt": {"history": "full"}},
            "warm_start": {"steps": 8, "lr": 1e-3, "batch_size": 4},
            "optim": {"lr": 2e-4, "minibatch_size": 16, "micro_batch_size": 8},
-           "trainer": {"iterations": 6, "tasks_per_iteration": 4},
+           "trainer": {"iterations": iterations, "tasks_per_iteration": 4},
            "eval": {"split": "heldout", "num_tasks": 4}})

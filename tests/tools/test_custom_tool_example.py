@@ -31,7 +31,7 @@ def test_example_expert_solves_every_task():
 
 @pytest.mark.slow
 def test_example_trains_and_evaluates(tmp_path):
-    subprocess.run([sys.executable, str(EXAMPLE), "tiny:llama"], cwd=tmp_path, check=True,
+    subprocess.run([sys.executable, str(EXAMPLE), "tiny:llama", "1"], cwd=tmp_path, check=True,
                    capture_output=True, text=True, timeout=540)  # under pytest's 600 s
     result = json.loads((tmp_path / "runs" / "weather" / "eval.json").read_text())
     assert result["episodes"] == 4 and result["split"] == "heldout"
