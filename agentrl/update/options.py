@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 LossAggregation = Literal["token-mean", "seq-mean-token-mean", "seq-mean-token-sum"]
 
 
-RolloutCorrection = Literal["none", "token_tis", "seq_tis", "decoupled"]
+RolloutCorrection = Literal["auto", "none", "token_tis", "seq_tis", "decoupled"]
+REDUCED_PRECISION = ("bfloat16", "float16")  # dtypes whose rollout / trainer gap auto corrects
 
 
 class AlgorithmOptions(BaseModel):
@@ -55,8 +56,11 @@ class AlgorithmOptions(BaseModel):
         default="token-mean", description="How token losses are reduced."
     )
     rollout_correction: RolloutCorrection = Field(
-        default="none",
-        description="Truncated importance sampling for the rollout / training mismatch: "
+        default="auto",
+        description="Truncated importance sampling for the rollout / training mismatch. "
+        "auto (default): token_tis when policy.dtype resolves to bfloat16 or float16 (the "
+        "reduced-precision rollout / trainer log-prob gap, ~0.04 nats per token measured, "
+        "docs/concepts/speed.md) and measure_rollout_mismatch is on, none otherwise (float32); "
         "none, token_tis (w = min(π_old / π_rollout, C) per token) or seq_tis (one weight "
         "per turn, the product over its tokens); the PPO ratio then uses the trainer's π_old. "
         "decoupled: AReaL's decoupled PPO for stale (async) samples, w = π_prox / π_behav "
@@ -79,12 +83,22 @@ class AlgorithmOptions(BaseModel):
 
     @model_validator(mode="after")
     def _correction_needs_measurement(self) -> AlgorithmOptions:
-        if self.rollout_correction != "none" and not self.measure_rollout_mismatch:
+        if self.rollout_correction not in ("none", "auto") and not self.measure_rollout_mismatch:
             raise ValueError(
                 f"rollout_correction={self.rollout_correction!r} needs the trainer's log-probs "
                 "of the sampled tokens: set measure_rollout_mismatch=true"
             )
         return self
+
+
+def resolve_rollout_correction(algorithm: AlgorithmOptions, dtype: str) -> AlgorithmOptions:
+    """``algorithm`` with ``rollout_correction: auto`` made concrete for a policy computing in
+    ``dtype`` (its resolved ``policy.dtype``): token_tis under bfloat16 / float16 when the
+    mismatch is measured, else none; any other value is returned as it is."""
+    if algorithm.rollout_correction != "auto":
+        return algorithm
+    reduced = dtype in REDUCED_PRECISION and algorithm.measure_rollout_mismatch
+    return algorithm.model_copy(update={"rollout_correction": "token_tis" if reduced else "none"})
 
 
 class OptimOptions(BaseModel):

@@ -40,7 +40,7 @@ from agentrl.parallel import SingleProcess
 from agentrl.policy.hf import HFPolicy
 from agentrl.policy.memory import enable_activation_checkpointing
 from agentrl.update.entropy import TrainingPhase, make_entropy_regularizer
-from agentrl.update.options import AlgorithmOptions, OptimOptions
+from agentrl.update.options import AlgorithmOptions, OptimOptions, resolve_rollout_correction
 from agentrl.update.reference import ReferenceMixin
 from agentrl.update.rollout_correction import mismatch_metrics
 from agentrl.update.samples import turn_samples
@@ -64,6 +64,9 @@ class Trainer(ReferenceMixin, ScoringMixin, StepMixin, StateMixin):
         parallel: SingleProcess | None = None,
     ) -> None:
         self.policy = policy
+        # rollout_correction: auto → token_tis under bf16 / fp16, none in fp32
+        precision = getattr(policy, "precision", None)
+        algorithm = resolve_rollout_correction(algorithm, getattr(precision, "name", "float32"))
         self.algorithm = algorithm
         self.optim = optim
         self.temperature = temperature
