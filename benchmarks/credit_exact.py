@@ -111,7 +111,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS / "credit-exact.md")
     args = parser.parse_args()
     from agentrl.lab.report import CreditReportOptions, credit_report
-    from agentrl.lab.stats import correct
+    from agentrl.lab.stats import contrast_lines, correct
 
     command = "python benchmarks/credit_exact.py " + shlex.join(sys.argv[1:])
     started, load = time.monotonic(), os.getloadavg()
@@ -141,10 +141,7 @@ def main() -> None:
         f"load average at start {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} on a shared "
         "2-core machine (timings only; the numbers are seeded and do not depend on it).", "",
         __doc__.split("\n\n")[1], "", __doc__.split("\n\n")[2], "",
-        "## Contrasts: Δ Pearson r (paired group bootstrap, 95 % CI)", "",
-        f"Primary (uncorrected): **{PRIMARY}** = {family[PRIMARY].cell()}.", "",
-        "| contrast | Δ Pearson [95% CI] p (Holm) |", "|---|---|",
-        *[f"| {name} | {d.cell()} |" for name, d in family.items() if name != PRIMARY],
+        *contrast_lines(family, PRIMARY),
         "", "## Per batch", "", *sections]
     args.out.write_text("\n".join(lines) + "\n")
     print("\n".join(headline))

@@ -115,7 +115,7 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=RESULTS / "credit-exact-llm.md")
     args = parser.parse_args()
-    from agentrl.lab.stats import correct
+    from agentrl.lab.stats import contrast_lines, correct
 
     command = "python benchmarks/credit_exact_llm.py " + shlex.join(sys.argv[1:])
     started, load = time.monotonic(), os.getloadavg()
@@ -131,10 +131,7 @@ def main() -> None:
         f"{time.monotonic() - started:.0f} s; load average {load[0]:.2f} / {load[1]:.2f} / "
         f"{load[2]:.2f} at start, {end_load[0]:.2f} at the end, on a shared 2-core CPU "
         "(timings only).", "", doc[1], "", doc[2], "",
-        "## Contrasts: Δ Pearson r (paired group bootstrap, 95 % CI)", "",
-        f"Primary (uncorrected): **{primary}** = {family[primary].cell()}.", "",
-        "| contrast | Δ Pearson [95% CI] p (Holm) |", "|---|---|",
-        *[f"| {name} | {d.cell()} |" for name, d in family.items() if name != primary],
+        *contrast_lines(family, primary),
         "", "## Per batch", "", *sections]
     args.out.write_text("\n".join(lines) + "\n")
     print("\n".join(headline))

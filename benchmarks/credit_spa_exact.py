@@ -161,7 +161,7 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=RESULTS / "credit-spa-exact.md")
     args = parser.parse_args()
-    from agentrl.lab.stats import correct
+    from agentrl.lab.stats import contrast_lines, correct
 
     command = "python benchmarks/credit_spa_exact.py " + shlex.join(sys.argv[1:])
     started, load = time.monotonic(), os.getloadavg()
@@ -182,10 +182,7 @@ def main() -> None:
         f"{time.monotonic() - started:.0f} s; load average {load[0]:.2f} / {load[1]:.2f} / "
         f"{load[2]:.2f} at start, {end[0]:.2f} at the end, on a shared 2-core CPU (timings "
         "only; seeded).", "", doc[1], "", doc[2], "",
-        "## Contrasts: Δ Pearson r (paired group bootstrap, 95 % CI)", "",
-        f"Primary (uncorrected): **{primary}** = {family[primary].cell()}.", "",
-        "| contrast | Δ [95% CI] p (Holm) |", "|---|---|",
-        *[f"| {n} | {d.cell()} |" for n, d in family.items() if n != primary],
+        *contrast_lines(family, primary, column="Δ [95% CI] p (Holm)"),
         "", "## Per env", "", *sections]
     args.out.write_text("\n".join(out) + "\n")
     print(f"primary: {primary} {family[primary].cell()}")

@@ -28,6 +28,7 @@ from agentrl.core.types import Trajectory
 from agentrl.credit.context import hidden_features
 from agentrl.lab.exact import GameGraph, NodeKey, NotEnumerable, Values
 from agentrl.lab.fidelity import Interval
+from agentrl.lab.stats import group_resamples
 from agentrl.rollout.prompts import PromptOptions, build_messages
 
 
@@ -92,15 +93,10 @@ def group_interval(metric: Callable[[np.ndarray, np.ndarray], float], estimate: 
     """``metric`` on all turns with the 2.5 / 97.5 percentiles over resamples of whole
     groups (NaN resamples left out)."""
     value = metric(estimate, truth)
-    names = np.unique(groups)
-    members = [np.flatnonzero(groups == g) for g in names]
-    rng = np.random.default_rng(seed)
-    samples = []
-    for _ in range(draws):
-        chosen = np.concatenate([members[i] for i in rng.integers(0, names.size, names.size)])
-        samples.append(metric(estimate[chosen], truth[chosen]))
+    samples = [metric(estimate[chosen], truth[chosen])
+               for chosen in group_resamples(groups, draws=draws, seed=seed)]
     finite = np.asarray([s for s in samples if not np.isnan(s)])
-    if names.size < 2 or not finite.size:
+    if np.unique(groups).size < 2 or not finite.size:
         return Interval(value, float("nan"), float("nan"))
     return Interval(value, float(np.percentile(finite, 2.5)),
                     float(np.percentile(finite, 97.5)))

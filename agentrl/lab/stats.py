@@ -15,7 +15,7 @@ p-values, Holm's correction, and a paired group bootstrap for fidelity metrics.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,17 +93,34 @@ def paired_group_bootstrap(metric: Callable[[np.ndarray, np.ndarray], float],
                            seed: int = 0) -> Difference:
     """metric(first, truth) − metric(second, truth), with its group-bootstrap interval."""
     value = metric(first, truth) - metric(second, truth)
+    count = int(np.unique(groups).size)
+    samples = [metric(first[chosen], truth[chosen]) - metric(second[chosen], truth[chosen])
+               for chosen in group_resamples(groups, draws=draws, seed=seed)]
+    s = np.asarray([x for x in samples if not np.isnan(x)])
+    if not s.size:
+        return Difference(value, float("nan"), float("nan"), 1.0, n=count)
+    p = min(1.0, 2 * min(np.mean(s <= 0), np.mean(s >= 0)))
+    return Difference(value, float(np.percentile(s, 2.5)), float(np.percentile(s, 97.5)),
+                      float(p), n=count)
+
+
+def group_resamples(groups: np.ndarray, *, draws: int = 1000,
+                    seed: int = 0) -> Iterator[np.ndarray]:
+    """``draws`` bootstrap resamples of whole groups: each the turn indices of as many
+    groups as there are, drawn with replacement (the turns of a group stay together)."""
     names = np.unique(groups)
     members = [np.flatnonzero(groups == g) for g in names]
     rng = np.random.default_rng(seed)
-    samples = []
     for _ in range(draws):
-        chosen = np.concatenate([members[i] for i in rng.integers(0, names.size, names.size)])
-        samples.append(metric(first[chosen], truth[chosen])
-                       - metric(second[chosen], truth[chosen]))
-    s = np.asarray([x for x in samples if not np.isnan(x)])
-    if not s.size:
-        return Difference(value, float("nan"), float("nan"), 1.0, n=int(names.size))
-    p = min(1.0, 2 * min(np.mean(s <= 0), np.mean(s >= 0)))
-    return Difference(value, float(np.percentile(s, 2.5)), float(np.percentile(s, 97.5)),
-                      float(p), n=int(names.size))
+        yield np.concatenate([members[i] for i in rng.integers(0, names.size, names.size)])
+
+
+def contrast_lines(family: dict[str, Difference], primary: str, *,
+                   column: str = "Δ Pearson [95% CI] p (Holm)",
+                   title: str = "Δ Pearson r (paired group bootstrap, 95 % CI)") -> list[str]:
+    """A result file's contrast section (markdown lines): the primary contrast, uncorrected,
+    then a table of the others with their Holm-adjusted p (`correct` first)."""
+    return [f"## Contrasts: {title}", "",
+            f"Primary (uncorrected): **{primary}** = {family[primary].cell()}.", "",
+            f"| contrast | {column} |", "|---|---|",
+            *[f"| {name} | {d.cell()} |" for name, d in family.items() if name != primary]]

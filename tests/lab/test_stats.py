@@ -40,3 +40,18 @@ def test_paired_group_bootstrap_sees_a_better_estimator() -> None:
     d = paired_group_bootstrap(pearson, good, bad, truth, groups, draws=300)
     assert d.mean == pytest.approx(pearson(good, truth) - pearson(bad, truth))
     assert 0 < d.low < d.mean < d.high and d.p < 0.01
+
+
+def test_contrast_lines_put_the_primary_uncorrected_and_the_rest_with_holm():
+    from agentrl.lab.stats import Difference, contrast_lines, correct
+
+    family = {"primary": Difference(0.1, 0.0, 0.2, 0.04, n=5),
+              "x": Difference(0.2, 0.1, 0.3, 0.01, n=5),
+              "y": Difference(-0.1, -0.3, 0.1, 0.03, n=5)}
+    correct(family, "primary")
+    lines = contrast_lines(family, "primary", column="Δ")
+    assert lines[2] == "Primary (uncorrected): **primary** = +0.100 [+0.000, +0.200] p=0.040."
+    assert lines[4:6] == ["| contrast | Δ |", "|---|---|"]
+    # Holm over {0.01, 0.03}: 0.01 × 2 = 0.02, max(0.03 × 1, 0.02) = 0.03.
+    assert lines[6:] == ["| x | +0.200 [+0.100, +0.300] p_Holm=0.020 |",
+                         "| y | -0.100 [-0.300, +0.100] p_Holm=0.030 |"]
