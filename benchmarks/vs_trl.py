@@ -2,19 +2,22 @@
 
 1. **Update step.** The same model, the same prompt and batch (8 completions × 32 tokens,
    end-of-sequence disabled so every completion is 32 tokens), the same GRPO loss settings
-   (clip 0.2, no KL, token-mean, group-normalised rewards, float32, activation
-   checkpointing on — TRL's default and agentrl's). One step = sample the group, reward
-   it, one optimizer step on it: agentrl's ``HFPolicy.generate_from_ids`` + ``Trainer.update``
-   against ``trl.GRPOTrainer`` (its ``training_step`` from step begin to step end, timed by
-   a callback). Each side runs ``--steps`` steps; the median of all but the first (warm-up)
-   is compared. agentrl also scores the batch once more before the step (the rollout /
-   training mismatch it logs): that pass is in its figure.
+   (clip 0.2, no KL, token-mean, group-normalised rewards, activation checkpointing on —
+   TRL's default and agentrl's) and the same dtype on both sides (``--dtype``: float32, or
+   bfloat16 = fp32 weights and optimizer state with bf16 autocast: agentrl's
+   ``policy.dtype: bfloat16`` on a CPU, TRL's ``bf16=True`` on a CPU through accelerate).
+   One step = sample the group, reward it, one optimizer step on it: agentrl's
+   ``HFPolicy.generate_from_ids`` + ``Trainer.update`` against ``trl.GRPOTrainer`` (its
+   ``training_step`` from step begin to step end, timed by a callback). Each side runs
+   ``--steps`` steps; the median of all but the first (warm-up) is compared. agentrl reads
+   the rollout / training mismatch it logs from the step's own forward pass.
 2. **Rollout throughput.** agentrl's batched sampler against ``model.generate`` (sampling,
    ``min_new_tokens`` = ``max_new_tokens``) on the same prompts: the GRPO group (8 × one
    prompt) and 8 distinct prompts; tokens per second, medians of ``--repeats`` alternating
    runs.
 
     python benchmarks/vs_trl.py [--model embedded:smollm2-135m] [--steps 3] [--repeats 3]
+                                [--dtype float32|bfloat16] [--skip-rollout]
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from batched_rollout import FixedLengthPolicy
 
 from agentrl.core.types import Observation, Task, Trajectory, Turn
 from agentrl.policy.base import SamplingParams
+from agentrl.policy.precision import Precision
 from agentrl.policy.resolve import load_model, load_tokenizer
 from agentrl.update.trainer import AlgorithmOptions, OptimOptions, Trainer
 
@@ -49,11 +53,13 @@ def chat(tokenizer, prompt: str) -> list[int]:  # type: ignore[no-untyped-def]
                                          return_dict=False)
 
 
-def agentrl_steps(model_name: str, steps: int) -> list[float]:
+def agentrl_steps(model_name: str, steps: int, dtype: str = "float32") -> list[float]:
     """Seconds per GRPO step (sample the group, reward, update) with agentrl."""
     torch.manual_seed(0)
     tokenizer = load_tokenizer(model_name)
-    policy = FixedLengthPolicy(load_model(model_name), tokenizer, name=model_name)
+    precision = Precision.of(dtype, "cpu")  # no LoRA: weights fp32, autocast under bf16
+    policy = FixedLengthPolicy(load_model(model_name, dtype=precision.storage), tokenizer,
+                               name=model_name, precision=precision)
     trainer = Trainer(
         policy, AlgorithmOptions(advantage="grpo", clip_low=0.2, clip_high=0.2),
         OptimOptions(lr=LR, minibatch_size=GROUP, micro_batch_size=GROUP, max_grad_norm=1.0),
@@ -81,7 +87,7 @@ def agentrl_steps(model_name: str, steps: int) -> list[float]:
     return times
 
 
-def trl_steps(model_name: str, steps: int) -> list[float]:
+def trl_steps(model_name: str, steps: int, dtype: str = "float32") -> list[float]:
     """Seconds per GRPO step with ``trl.GRPOTrainer`` (same model, batch and loss)."""
     from datasets import Dataset
     from transformers import TrainerCallback
@@ -107,7 +113,8 @@ def trl_steps(model_name: str, steps: int) -> list[float]:
         output_dir="/tmp/agentrl-vs-trl", max_steps=steps, per_device_train_batch_size=GROUP,
         num_generations=GROUP, max_completion_length=TOKENS, learning_rate=LR, beta=0.0,
         epsilon=0.2, loss_type="dapo", scale_rewards="group", temperature=1.0, top_p=1.0,
-        bf16=False, use_cpu=True, gradient_checkpointing=True, report_to=[], save_strategy="no",
+        bf16=dtype == "bfloat16", use_cpu=True, gradient_checkpointing=True, report_to=[],
+        save_strategy="no",
         logging_steps=1, max_grad_norm=1.0, seed=0, shuffle_dataset=False,
         generation_kwargs={"min_new_tokens": TOKENS}, disable_tqdm=True,
     )
@@ -161,14 +168,19 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=3, help="Steps per side (first: warm-up).")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--dtype", choices=("float32", "bfloat16"), default="float32",
+                        help="The dtype of both sides' steps (bfloat16: autocast on a CPU).")
+    parser.add_argument("--skip-rollout", action="store_true",
+                        help="Only the update steps, not the rollout throughput.")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore")
-    ours = agentrl_steps(args.model, args.steps)
-    theirs = trl_steps(args.model, args.steps)
-    rates = rollout_rates(args.model, args.repeats)
+    ours = agentrl_steps(args.model, args.steps, args.dtype)
+    theirs = trl_steps(args.model, args.steps, args.dtype)
+    rates = {} if args.skip_rollout else rollout_rates(args.model, args.repeats)
     ours_s, theirs_s = statistics.median(ours[1:] or ours), statistics.median(theirs[1:] or theirs)
-    print(f"model {args.model}, {GROUP} completions x {TOKENS} tokens, {args.threads} threads")
+    print(f"model {args.model}, {GROUP} completions x {TOKENS} tokens, {args.threads} threads, "
+          f"{args.dtype} on both sides")
     print("agentrl step s:", " ".join(f"{t:.2f}" for t in ours))
     print("trl step s:    ", " ".join(f"{t:.2f}" for t in theirs))
     for shape, (a, g) in rates.items():
