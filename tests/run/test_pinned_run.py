@@ -81,9 +81,12 @@ def _assert_same(actual: Any, expected: Any, where: str) -> None:
         for index, (left, right) in enumerate(zip(actual, expected, strict=True)):
             _assert_same(left, right, f"{where}[{index}]")
     elif isinstance(expected, float) and not isinstance(actual, bool):
-        # float noise of a different BLAS kernel only; a changed computation moves far more
-        assert math.isclose(actual, expected, rel_tol=1e-5, abs_tol=1e-7), (where, actual,
-                                                                             expected)
+        # float noise of a different BLAS kernel only; a changed computation moves far more.
+        # The sampler / trainer log-prob gap is itself such noise (~1e-6 with synced
+        # weights, kernel- and thread-dependent); a missing sync shows as 1e-2 or more.
+        noise = 1e-5 if "rollout_logprob_diff" in where else 1e-7
+        assert math.isclose(actual, expected, rel_tol=1e-5, abs_tol=noise), (where, actual,
+                                                                              expected)
     else:
         assert actual == expected, (where, actual, expected)
 
