@@ -132,7 +132,7 @@ def _spa_recipe(run_dir: Path, iterations: int) -> dict:
     return {
         "name": "spa", "seed": 3,
         "env": {"id": "toy/corridor", "kwargs": {"max_turns": 2}},
-        "policy": {"model": "tiny:llama"},
+        "policy": {"model": "tiny:llama", "dtype": "float32"},  # rescored to 1e-4 below
         "rollout": {"group_size": 2, "lenient_parsing": True,
                     "sampling": {"max_new_tokens": 4}},
         "warm_start": {"steps": 30, "lr": 3e-3, "batch_size": 4},
