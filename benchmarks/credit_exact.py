@@ -51,22 +51,14 @@ def recipe(env_id: str, group_size: int, tasks: int) -> dict:
 
 def make_policy(kind: str, spec: dict, tasks: int, bonus: float):
     """The frozen tabular policy of ``kind`` and its description."""
+    from credit_fidelity import imitate_expert  # a sibling script: benchmarks/ is on sys.path
+
     from agentrl.policy.tabular import TabularPolicy
-    from agentrl.run.preflight import check_recipe
-    from agentrl.run.recipe import load_recipe
-    from agentrl.run.warm_start import demonstration_examples
 
     policy = TabularPolicy()
     if kind == "uniform":
         return policy, "tabular softmax, uniform (θ = 0)"
-    loaded = load_recipe(spec)
-    env = check_recipe(loaded)
-    try:
-        examples = [e for task in list(env.tasks("train"))[:tasks]
-                    for e in demonstration_examples(env, task, loaded.rollout.prompt)]
-    finally:
-        env.close()
-    turns = policy.imitate(examples, bonus)
+    turns = imitate_expert(policy, spec, tasks, bonus)
     return policy, f"tabular softmax, +{bonus:g} on the expert's action in {turns} turns"
 
 
