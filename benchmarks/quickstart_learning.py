@@ -34,6 +34,7 @@ import hashlib
 import json
 import os
 import platform
+import resource
 import shlex
 import shutil
 import sys
@@ -57,7 +58,11 @@ class SeedResult:
     train_success: list[float] = field(default_factory=list)  # per iteration
     approx_kl: list[float] = field(default_factory=list)
     mixed_fraction: list[float] = field(default_factory=list)
+    signal_turns: int = 0  # turns whose advantage was not 0, over all iterations
+    turns: int = 0  # turns trained on, over all iterations
     rl_minutes: float = 0.0
+    warm_cpu_s: float = float("nan")  # CPU seconds (user + system) of the warm-start phase
+    rl_cpu_s: float = float("nan")  # CPU seconds of the RL phase
 
     @property
     def difference(self) -> float:
@@ -81,12 +86,30 @@ def load_average() -> str:
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def cpu_seconds() -> float:
+    """User + system CPU seconds this process has used so far (all its threads)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed_train(recipe: Path, overrides: list[str], folder: Path, phase: str) -> None:
+    """``train(recipe, overrides)``, then its CPU seconds written to ``folder/cpu_<phase>.txt``."""
+    from agentrl.run.loop import train  # torch and transformers only when running
+
+    before = cpu_seconds()
+    train(recipe, overrides)
+    (folder / f"cpu_{phase}.txt").write_text(f"{cpu_seconds() - before:.1f}\n")
+
+
+def _read_number(path: Path) -> float:
+    """The number in ``path``; NaN when the file is missing (a run from an older script)."""
+    return float(path.read_text()) if path.exists() else float("nan")
+
+
 def run_seed(recipe: Path, seed: int, iterations: int | None, heldout: int,
              extra: list[str], run_dir: Path, collect_only: bool = False) -> SeedResult:
     """Warm start + eval, then RL resumed from the warm start + eval, for one seed
     (``collect_only``: read the seed's finished run in ``run_dir``, train nothing)."""
-    from agentrl.run.loop import train  # torch and transformers only when running
-
     digest = hashlib.sha1("|".join([recipe.read_text(), str(iterations), *extra]).encode())
     name = f"{recipe.stem}-s{seed}-h{heldout}-{digest.hexdigest()[:8]}"
     folder = run_dir / name
@@ -102,11 +125,12 @@ def run_seed(recipe: Path, seed: int, iterations: int | None, heldout: int,
             raise FileNotFoundError(f"{folder}: no finished run to collect")
     elif not (folder / "eval_warm.json").exists():
         shutil.rmtree(folder, ignore_errors=True)  # never resume a half-finished run
-        train(recipe, [*common, "trainer.iterations=0"])
+        _timed_train(recipe, [*common, "trainer.iterations=0"], folder, "warm")
         shutil.copy(folder / "eval.json", folder / "eval_warm.json")
     started = time.monotonic()
     if not collect_only and not (folder / "eval_rl.json").exists():
-        train(recipe, [*common] + ([f"trainer.iterations={iterations}"] if iterations else []))
+        _timed_train(recipe, [*common] + ([f"trainer.iterations={iterations}"] if iterations
+                                          else []), folder, "rl")
         shutil.copy(folder / "eval.json", folder / "eval_rl.json")
         (folder / "rl_minutes.txt").write_text(f"{(time.monotonic() - started) / 60:.3f}\n")
     warm = json.loads((folder / "eval_warm.json").read_text())
@@ -117,12 +141,14 @@ def run_seed(recipe: Path, seed: int, iterations: int | None, heldout: int,
     rows = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()
             if line.strip()]
     rows = [r for r in rows if "rollout/success" in r]
-    minutes = folder / "rl_minutes.txt"
     return SeedResult(
         seed, warm["successes"], rl["successes"], rl["episodes"],
         [r["rollout/success"] for r in rows], [r.get("train/approx_kl", 0.0) for r in rows],
         [r.get("rollout/mixed_group_fraction", float("nan")) for r in rows],
-        float(minutes.read_text()) if minutes.exists() else float("nan"))
+        int(sum(r.get("train/turns_with_signal", 0) for r in rows)),
+        int(sum(r.get("train/turns", 0) for r in rows)),
+        _read_number(folder / "rl_minutes.txt"), _read_number(folder / "cpu_warm.txt"),
+        _read_number(folder / "cpu_rl.txt"))
 
 
 def shown_path(path: Path) -> str:
@@ -138,6 +164,16 @@ def mean_curve(curves: list[list[float]]) -> list[float]:
             for i in range(length)]
 
 
+def slope(values: list[float]) -> float:
+    """Least-squares slope of ``values`` against their index (0 for fewer than 2 values)."""
+    n = len(values)
+    if n < 2:
+        return 0.0
+    x_mean, y_mean = (n - 1) / 2, sum(values) / n
+    numerator = sum((i - x_mean) * (y - y_mean) for i, y in enumerate(values))
+    return numerator / sum((i - x_mean) ** 2 for i in range(n))
+
+
 def report(results: list[SeedResult], args: argparse.Namespace, started: str,
            load_start: str, seconds: float) -> str:
     """The markdown result: setup, per-seed table, paired summary, mean training curve."""
@@ -145,6 +181,7 @@ def report(results: list[SeedResult], args: argparse.Namespace, started: str,
 
     summary = paired_summary([r.difference for r in results])
     curve = mean_curve([r.train_success for r in results])
+    rising = paired_summary([slope(r.train_success) for r in results])
     kl = [k for r in results for k in r.approx_kl]
     lines = [
         f"# Quickstart learning: held-out success after RL vs the SFT warm start ({args.label})",
@@ -161,14 +198,18 @@ def report(results: list[SeedResult], args: argparse.Namespace, started: str,
          if args.collect else f"Seeds finished: {len(results)} in {seconds / 60:.1f} min."),
         "",
         "| seed | warm start | after RL | d | training success per iteration | "
-        "approx_kl (mean) | RL phase min |",
-        "|---|---|---|---|---|---|---|",
+        "mixed-outcome groups per iteration | turns with signal | approx_kl (mean) | "
+        "RL phase min | CPU s: warm phase, RL phase |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         train = " ".join(f"{s:.2f}" for s in r.train_success)
+        mixed = " ".join(f"{m:.2f}" for m in r.mixed_fraction)
         mean_kl = sum(r.approx_kl) / len(r.approx_kl) if r.approx_kl else 0.0
         lines.append(f"| {r.seed} | {r.warm}/{r.episodes} | {r.rl}/{r.episodes} | "
-                     f"{r.difference:+.3f} | {train} | {mean_kl:.2g} | {r.rl_minutes:.1f} |")
+                     f"{r.difference:+.3f} | {train} | {mixed} | {r.signal_turns} of "
+                     f"{r.turns} | {mean_kl:.2g} | {r.rl_minutes:.1f} | "
+                     f"{r.warm_cpu_s:.0f}, {r.rl_cpu_s:.0f} |")
     warm = sum(r.warm for r in results) / max(1, sum(r.episodes for r in results))
     after = sum(r.rl for r in results) / max(1, sum(r.episodes for r in results))
     lines += [
@@ -181,6 +222,10 @@ def report(results: list[SeedResult], args: argparse.Namespace, started: str,
         "",
         "Mean training success per iteration (sampled episodes at the recipe's temperature): "
         + " ".join(f"{s:.2f}" for s in curve) + ".",
+        f"Slope of each seed's training-success curve (least squares, per iteration), mean "
+        f"over seeds: **{rising['mean']:+.3f}**, 95% t-CI [{rising['low']:+.3f}, "
+        f"{rising['high']:+.3f}]; seeds rising/falling {rising['wins']}/{rising['losses']}, "
+        f"sign-test p = {rising['p_sign']:.3f}.",
         f"approx_kl over all iterations and seeds: min {min(kl, default=0):.2g}, "
         f"max {max(kl, default=0):.2g}.",
     ]
