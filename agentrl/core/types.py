@@ -122,7 +122,14 @@ class Turn(_Model):
     policy_version: int = Field(
         default=0, ge=0,
         description="Version of the policy that sampled this turn: the number of updates the "
-        "trainer had made when it was sampled (0: the initial weights).",
+        "trainer had made when it was sampled (0: the initial weights). A turn whose "
+        "generation went on under newer weights keeps the version it started with (its "
+        "oldest token's); token_versions has each token's.",
+    )
+    token_versions: list[int] | None = Field(
+        default=None, description="Policy version of each action token, when the turn's "
+        "generation was resumed under new weights mid-way (asynchronous training with the "
+        "vllm backend); None: every token is policy_version's.",
     )
 
 

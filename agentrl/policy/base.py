@@ -34,6 +34,11 @@ class Generation(BaseModel):
     token_ids: list[int]
     logprobs: list[float] = Field(description="log π(token | prefix) at the sampling temperature.")
     finish_reason: str = Field(default="stop", description="'stop', 'length' or 'error'.")
+    token_versions: list[int] | None = Field(
+        default=None, description="Policy version of each token when the weights changed "
+        "during the call (a generation aborted and resumed under new weights); None: one "
+        "version sampled every token.",
+    )
     error: str | None = Field(
         default=None, description="Why no reply came (a remote backend's failed call); the "
         "rollout runner errors this episode only.",

@@ -16,6 +16,11 @@ the only path that works on vLLM's CPU build, ~60 ms for a tiny model), then its
 cache is reset, since cached keys / values belong to the old weights. The engine is built
 from the same folder, so a resumed run starts with its checkpoint's weights.
 
+Asynchronous training: a generate call given a `WeightSwap` lets newer weights in between
+engine steps, aborting the requests in flight and resuming them from their generated prefix
+under the new weights (`agentrl.policy.vllm_resume`); each token keeps its log-prob and the
+version that sampled it (``Generation.token_versions``).
+
 Seeds: every request gets its own seed, derived from the call's seed and its row, so a run
 repeats whatever the batch composition. GPU options (memory share, tensor parallelism,
 sleep mode between rollout and update) are in `VLLMOptions`; on the CPU build sleep mode
@@ -32,6 +37,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +48,7 @@ from agentrl.policy.base import Generation, Messages, SamplingParams
 from agentrl.policy.chat import eos_token_ids, render, render_batch, to_generation
 from agentrl.policy.multimodal import ImageInputError, message_images
 from agentrl.policy.options import VLLMOptions
+from agentrl.policy.vllm_resume import StreamedRequest, WeightSwap, run_requests
 from agentrl.policy.weights import untied_config, write_weights
 
 if TYPE_CHECKING:
@@ -53,11 +60,12 @@ class SleepModeUnsupportedError(RuntimeError):
     """``policy.vllm.sleep_mode`` was asked for on a vLLM build that has no sleep mode."""
 
 
-def request_seed(seed: int, row: int) -> int:
+def request_seed(seed: int, row: int, resumed_at: int = 0) -> int:
     """Seed of request ``row`` of a call seeded ``seed``: mixed by NumPy's SeedSequence, so
     nearby (seed, row) pairs — turn t's row 1 and turn t + 1's row 0 — draw unrelated
-    streams. Fits in 63 bits."""
-    return int(np.random.SeedSequence([seed, row]).generate_state(1, np.uint64)[0] >> 1)
+    streams. A request resumed after ``resumed_at`` tokens gets its own. Fits in 63 bits."""
+    entropy = [seed, row] if resumed_at == 0 else [seed, row, resumed_at]
+    return int(np.random.SeedSequence(entropy).generate_state(1, np.uint64)[0] >> 1)
 
 
 def configure_cpu_engine(kv_cache_gib: int) -> None:
@@ -112,6 +120,8 @@ def environment_restored() -> Iterator[None]:
 
 class VLLMPolicy:
     """A vLLM engine that samples rollouts (the `Sampler` protocol) for a trained model."""
+
+    resumes_mid_generation = True  # `generate` takes a `WeightSwap` (abort and resume)
 
     def __init__(
         self, llm: Any, tokenizer: Any, eos: set[int], folder: Path, options: VLLMOptions,
@@ -172,39 +182,52 @@ class VLLMPolicy:
         sampling: SamplingParams,
         *,
         tools: list[list[dict[str, Any]] | None] | None = None,
+        swap: WeightSwap | None = None,
     ) -> list[Generation]:
         """Sample one reply per conversation, all in one engine call (text only: a
-        conversation with images is refused, see `refuse_images`)."""
+        conversation with images is refused, see `refuse_images`); ``swap``: see
+        `generate_from_ids`."""
         refuse_images(batch)
-        return self.generate_from_ids(render_batch(self.tokenizer, batch, tools), sampling)
+        return self.generate_from_ids(render_batch(self.tokenizer, batch, tools), sampling,
+                                      swap=swap)
 
     def generate_from_ids(
-        self, prompts: list[list[int]], sampling: SamplingParams
+        self, prompts: list[list[int]], sampling: SamplingParams, *,
+        swap: WeightSwap | None = None,
     ) -> list[Generation]:
-        """Sample one reply per token-id prompt; each request seeded by `request_seed`."""
-        from vllm import SamplingParams as EngineSampling
-        from vllm.inputs import TokensPrompt
+        """Sample one reply per token-id prompt; each request seeded by `request_seed`.
 
-        params = [
-            EngineSampling(
-                temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k,
-                max_tokens=sampling.max_new_tokens, logprobs=0,
-                stop_token_ids=sorted(self.eos_ids), detokenize=False,
-                seed=None if sampling.seed is None else request_seed(sampling.seed, row),
-            )
-            for row in range(len(prompts))
-        ]
-        outputs = self.llm.generate(
-            [TokensPrompt(prompt_token_ids=p) for p in prompts], params, use_tqdm=False
-        )
+        With ``swap`` (the async loop's shared sampler), newer weights published while the
+        call runs are let in between engine steps: requests in flight are aborted and
+        resumed from their generated prefix (`agentrl.policy.vllm_resume`), and a reply
+        sampled by more than one version lists each token's in ``token_versions``."""
+        requests = run_requests(self.llm.llm_engine, prompts,
+                                partial(self._engine_params, sampling), swap)
         results = []
-        for prompt, output in zip(prompts, outputs, strict=True):
-            sample = output.outputs[0]
-            tokens = list(sample.token_ids)
-            logprobs = [float(step[token].logprob)
-                        for token, step in zip(tokens, sample.logprobs, strict=True)]
-            results.append(to_generation(self.tokenizer, self.eos_ids, prompt, tokens, logprobs))
+        for request in requests:
+            generation = to_generation(self.tokenizer, self.eos_ids, request.prompt,
+                                       request.tokens, request.logprobs)
+            if len(set(request.versions)) > 1:
+                generation.token_versions = request.versions[:len(generation.token_ids)]
+            results.append(generation)
         return results
+
+    def _engine_params(self, sampling: SamplingParams, request: StreamedRequest) -> Any:
+        """vLLM's sampling parameters for (the rest of) ``request``: its remaining token
+        budget, its seed (a resumed request draws a fresh stream: `request_seed` with the
+        tokens already generated), and per-token log-probs streamed as deltas."""
+        from vllm import SamplingParams as EngineSampling
+        from vllm.sampling_params import RequestOutputKind
+
+        done = len(request.tokens)
+        return EngineSampling(
+            temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k,
+            max_tokens=sampling.max_new_tokens - done, logprobs=0,
+            stop_token_ids=sorted(self.eos_ids), detokenize=False,
+            seed=None if sampling.seed is None else request_seed(sampling.seed, request.row,
+                                                                 done),
+            output_kind=RequestOutputKind.DELTA,
+        )
 
     def sync_weights(self, model: torch.nn.Module) -> None:
         """Load ``model``'s weights (LoRA merged) into the engine and reset its prefix cache.

@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agentrl.core.types import Trajectory, group_members
+from agentrl.core.types import Trajectory, Turn, group_members
 
 
 @dataclass
@@ -105,20 +105,32 @@ def fresh_groups(trajectories: list[Trajectory], version: int,
     return kept, dropped
 
 
+def turn_versions(turn: Turn) -> set[int]:
+    """The policy versions that sampled ``turn``'s tokens (one, unless its generation was
+    resumed under new weights mid-way: `Turn.token_versions`)."""
+    return set(turn.token_versions or ()) | {turn.policy_version}
+
+
 def staleness_metrics(trajectories: list[Trajectory], version: int,
                       max_staleness: int) -> dict[str, float]:
-    """The staleness histogram of the turns trained on: ``async/staleness_d`` the fraction
-    of turns d versions old (d = 0 … k), ``async/staleness_mean`` and ``_max``, and
-    ``async/partial_episodes``: the fraction of episodes whose turns came from more than
-    one version (continued under new weights: partial rollouts)."""
-    ages = [version - turn.policy_version for t in trajectories for turn in t.turns]
+    """The staleness histogram of the turns trained on, a turn's age being its oldest
+    token's: ``async/staleness_d`` the fraction of turns d versions old (d = 0 … k),
+    ``async/staleness_mean`` and ``_max``; ``async/partial_episodes``: the fraction of
+    episodes whose tokens came from more than one version (continued under new weights:
+    partial rollouts), and ``async/partial_turns``: the fraction of turns whose own tokens
+    did (a generation resumed under new weights mid-turn, vLLM)."""
+    turns = [turn for t in trajectories for turn in t.turns]
+    ages = [version - turn.policy_version for turn in turns]
     counts = Counter(ages)
     metrics = {f"async/staleness_{d}": counts[d] / max(1, len(ages))
                for d in range(max_staleness + 1)}
     metrics["async/staleness_mean"] = sum(ages) / max(1, len(ages))
     metrics["async/staleness_max"] = float(max(ages, default=0))
-    versions = [len({turn.policy_version for turn in t.turns}) for t in trajectories]
-    metrics["async/partial_episodes"] = sum(v > 1 for v in versions) / max(1, len(versions))
+    spans = [len(set().union(*map(turn_versions, t.turns))) if t.turns else 0
+             for t in trajectories]
+    metrics["async/partial_episodes"] = sum(v > 1 for v in spans) / max(1, len(spans))
+    metrics["async/partial_turns"] = sum(len(turn_versions(turn)) > 1 for turn in turns) / \
+        max(1, len(turns))
     return metrics
 
 

@@ -276,6 +276,7 @@ class RolloutRunner:
                 info=result.info,
                 state_key=episode.observation.state_key,
                 policy_version=version,
+                token_versions=generation.token_versions,
             )
         )
         episode.observation = result.observation

@@ -10,8 +10,10 @@ its iterations here):
 - Every generate call goes through `SharedSampler`, under one lock: it samples with the
   newest published weights and stamps the runner with their version, which the runner
   records on each turn. An episode in flight at a weight update continues under the new
-  weights from its next turn on (a partial rollout at turn boundaries), every turn keeping
-  the version and behaviour log-probs it was sampled with.
+  weights (a partial rollout): with ``vllm`` from the middle of the generate call in
+  flight (abort and resume from the generated prefix; each token keeps its version in
+  ``Turn.token_versions``), with ``hf`` from its next turn on; every token keeps the
+  behaviour log-prob it was sampled with.
 - Finished batches enter the `EpisodeBuffer` (`agentrl.rollout.buffer`). The trainer takes
   batch i, keeps the groups whose oldest turn is at most k versions old (older groups are
   dropped and counted: ``async/dropped_groups``), writes its episodes, updates, and
@@ -67,32 +69,73 @@ from agentrl.update.trainer import Trainer
 
 class SharedSampler:
     """The sampler every rollout thread (and the eval) shares: one generate call at a time,
-    always with the newest published weights, each call stamping its caller with their
-    version; `publish` swaps the weights in between two calls."""
+    always with the newest published weights, each call stamping its caller with the
+    version it starts with.
+
+    `publish` hands new weights over. Between two generate calls they are loaded at once;
+    during a call, a sampler that can resume mid-generation (``resumes_mid_generation``:
+    vLLM) lets them in between two engine steps — it aborts its requests and resumes them
+    from their prefix under the new weights (this object is its `WeightSwap`) — and any
+    other (``hf``) finishes its call first (partial rollouts at turn boundaries). No new call
+    starts while an update waits, so the trainer is never starved of the sampler."""
 
     def __init__(self, sampler: Sampler, version: int) -> None:
         self.sampler = sampler
         self.version = version
-        self._lock = threading.Lock()
+        self.resumable = bool(getattr(sampler, "resumes_mid_generation", False))
+        self._lock = threading.Lock()  # held by a generate call, or by a publish
+        self._swap = threading.Condition()  # guards _pending
+        self._pending: tuple[Any, int] | None = None
         self._published = threading.Condition()
 
     def generate(self, batch: list, sampling: Any, tools: list | None = None, *,
                  stamp: RolloutRunner | None = None) -> list[Generation]:
         """``sampler.generate`` under the lock; ``stamp``'s ``policy_version`` is set to the
-        version of the weights that sampled."""
+        version of the weights the call starts with."""
+        with self._swap:
+            while self._pending is not None:  # an update waits: it goes first
+                self._swap.wait()
         with self._lock:
             if stamp is not None:
                 stamp.policy_version = self.version
+            if self.resumable:
+                return self.sampler.generate(batch, sampling, tools=tools, swap=self)
             return self.sampler.generate(batch, sampling, tools=tools)
 
     def publish(self, model: Any, version: int) -> None:
-        """Load ``model``'s weights into the sampler as ``version`` (between generate calls)
-        and wake the producers waiting for it."""
-        with self._lock:
-            self.sampler.sync_weights(model)
-            self.version = version
+        """Load ``model``'s weights into the sampler as ``version`` and wake the producers
+        waiting for it. Returns once the sampler holds them: between calls at once, else
+        when the call in flight lets them in (a resumable sampler, at its next engine step)
+        or ends."""
+        with self._swap:
+            self._pending = (model, version)
+        while not self._lock.acquire(timeout=0.05):
+            if not self.pending():  # the call in flight loaded them
+                break
+        else:
+            try:
+                self.apply()
+            finally:
+                self._lock.release()
+
+    def pending(self) -> bool:
+        """Whether published weights wait to be loaded (`WeightSwap`)."""
+        with self._swap:
+            return self._pending is not None
+
+    def apply(self) -> int:
+        """Load the waiting weights, if any, and return the version held (`WeightSwap`;
+        called with the lock held: by `publish`, or by the generate call in flight)."""
+        with self._swap:
+            if self._pending is not None:
+                model, version = self._pending
+                self.sampler.sync_weights(model)
+                self.version = version
+                self._pending = None
+                self._swap.notify_all()
         with self._published:
             self._published.notify_all()
+        return self.version
 
     def wait_for(self, version: int, stop: threading.Event) -> bool:
         """Block until ``version`` is published (True) or ``stop`` is set (False)."""

@@ -46,6 +46,20 @@ def test_staleness_histogram_counts_turns_by_age() -> None:
     assert metrics["async/staleness_mean"] == 1 / 4
     assert metrics["async/staleness_max"] == 1.0
     assert metrics["async/partial_episodes"] == 1 / 2  # member 1 spans versions 2 and 3
+    assert metrics["async/partial_turns"] == 0.0
+
+
+def test_a_turn_resumed_under_new_weights_is_aged_by_its_oldest_token() -> None:
+    # member 0: one turn started at version 2, its last two tokens sampled by version 3
+    resumed = _episode("a", 0, [2])
+    resumed.turns[0].action_ids = [1, 2, 3]
+    resumed.turns[0].token_versions = [2, 3, 3]
+    batch = [resumed, _episode("a", 1, [3, 3])]
+    metrics = staleness_metrics(batch, version=3, max_staleness=1)
+    assert metrics["async/staleness_1"] == 1 / 3  # ages 1, 0, 0
+    assert metrics["async/staleness_max"] == 1.0
+    assert metrics["async/partial_episodes"] == 1 / 2
+    assert metrics["async/partial_turns"] == 1 / 3
 
 
 def test_take_waits_for_its_batch_and_raises_a_producers_error() -> None:
