@@ -8,7 +8,7 @@ shipped), or async with ``algorithm.rollout_correction: decoupled``, and evaluat
 on the held-out split after the last update. Both envs use the embedded SmolLM2-135M with
 LoRA:
 
-- ``fork``: ``recipes/credit/fork-grpo.yaml`` made cheap (corridor 1, 5 turns, a 4-step SFT
+- ``fork``: ``recipes/credit/fork-grpo.yaml`` made cheap (corridor 1, 7 turns, an 8-step SFT
   warm start on the expert, 5 updates of 2 tasks x 4 episodes, 16 held-out worlds);
 - ``textworld``: ``recipes/textworld-grpo.yaml`` (SFT warm start, 8 updates), its held-out
   split widened to 16 games.
@@ -38,10 +38,10 @@ from agentrl.run.loop import train
 RECIPES = Path(__file__).resolve().parents[1] / "recipes"
 ENVS = {
     "fork": (RECIPES / "credit" / "fork-grpo.yaml", [
-        "env.kwargs={max_turns: 5, corridor: 1, dead_end_depth: 1, hint: true}",
+        "env.kwargs={max_turns: 7, corridor: 1, dead_end_depth: 1, hint: true}",
         "trainer.iterations=5", "trainer.checkpoint_every=5", "trainer.tasks_per_iteration=2",
         "eval.num_tasks=16", "rollout.sampling.max_new_tokens=6",
-        "warm_start={steps: 4, lr: 5.0e-4, batch_size: 4, tasks: 4}"]),
+        "warm_start={steps: 8, lr: 1.0e-3, batch_size: 4, tasks: 4}"]),
     "textworld": (RECIPES / "textworld-grpo.yaml", [
         "trainer.iterations=8", "trainer.checkpoint_every=8",
         "env.kwargs.tasks_per_split.heldout=16", "eval.num_tasks=16"]),
