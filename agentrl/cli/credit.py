@@ -37,6 +37,16 @@ def credit_report_command(
     share_seeds: Annotated[bool, typer.Option(
         help="Exact truth: the env's reset(task, seed) ignores the seed (the toy worlds), "
         "so one tree per task serves every episode.")] = False,
+    memo: Annotated[str, typer.Option(
+        help="Exact truth: merge nodes on the state reached (state_key + prompt) or on the "
+        "action history (the plain episode tree: for envs whose state_key leaves part of "
+        "the state out, e.g. TextWorld).")] = "state",
+    max_nodes: Annotated[int, typer.Option(
+        help="Exact truth: refuse a world with more decision nodes.")] = 100_000,
+    menu: Annotated[int | None, typer.Option(
+        help="Free-text envs (tools/search-qa): cut each task's replies to its "
+        "demonstration plus MENU other tasks' (agentrl.lab.menu), listed as actions.")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Rollout and MC seed.")] = 0,
     draws: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 500,
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("credit-report"),
@@ -50,7 +60,7 @@ def credit_report_command(
         tasks=tasks, split=split, k=k, rows=[r for r in rows.split(",") if r], seed=seed,
         draws=draws, out=out, policy_note="tabular softmax, uniform" if tabular else "",
         truth="exact" if exact else "mc", returns=returns, gamma=gamma,
-        share_seeds=share_seeds)
+        share_seeds=share_seeds, memo=memo, max_nodes=max_nodes, menu=menu)
     path = credit_report(source, overrides or [], options,
                          policy=TabularPolicy() if tabular else None)
     typer.echo(path.read_text())

@@ -12,11 +12,16 @@ are backed up exactly (`evaluate`), with no Monte-Carlo noise.
   `PromptOptions` history mode: the kept turns of the next prompt are in the current one).
   ``share_seeds=True`` drops the seed from the key, for envs whose ``reset(task, seed)``
   ignores the seed (the toy worlds): one tree per task instead of one per episode.
-  ``verify=True`` re-steps every revisited node and checks that claim.
+  ``verify=True`` re-steps every revisited node and checks that claim one step deep.
+  ``memo='history'`` adds the node's action prefix to the key: no two paths merge, so the
+  graph is the plain episode tree — exact for any deterministic env, whatever its
+  ``state_key`` leaves out (TextWorld's key covers the player's room and inventory, not
+  what was left in another room), at the price of a tree's size.
 - **Branching.** From a node each listed admissible action is stepped on a deep copy of
   the env (``branch='copy'``), or on a fresh env reset with the task and seed and
   replayed along the node's first action prefix (``branch='replay'``, for envs that do
-  not deep-copy: engines in subprocesses); ``'auto'`` copies when the env allows it.
+  not deep-copy: engines in subprocesses); ``'auto'`` copies when the env allows it and
+  does not declare a ``native_engine`` (TextWorld's interpreter: replayed).
 - **Policy support.** π(· | node) is over the actions the prompt lists (the env's
   ``available_actions`` up to ``max_actions_shown``): the tabular policy's support, and the
   LLM's probabilities of those actions' texts normalised over them (`LLMScorer`).
@@ -50,6 +55,7 @@ from agentrl.rollout.runner import outcome_of
 
 NodeKey = tuple[str, int | None, int, str, str]  # (task, seed, turn, state_key, prompt)
 Returns = Literal["outcome", "success", "rewards"]
+Memo = Literal["state", "history"]
 
 
 class NotEnumerable(RuntimeError):
@@ -99,9 +105,11 @@ class GameGraph:
                  reply: Callable[[str], str], max_turns: int | None = None,
                  branch: Literal["auto", "copy", "replay"] = "auto",
                  max_nodes: int = 100_000, verify: bool = False,
-                 share_seeds: bool = False) -> None:
+                 share_seeds: bool = False, memo: Memo = "state") -> None:
+        if memo not in ("state", "history"):
+            raise ValueError(f"memo={memo!r}: choose state or history")
         self.make_env, self.prompt, self.reply = make_env, prompt, reply
-        self.share_seeds = share_seeds
+        self.share_seeds, self.memo = share_seeds, memo
         self.branch, self.max_nodes, self.verify = branch, max_nodes, verify
         self.nodes: dict[NodeKey, Node] = {}
         self.roots: dict[tuple[str, int | None], NodeKey] = {}
@@ -119,7 +127,7 @@ class GameGraph:
         if (task.id, seed) in self.roots:
             return self.roots[(task.id, seed)]
         observation = self._env.reset(task, seed=seed)
-        key, messages = self._key(task, seed, 0, [], observation)
+        key, messages = self._key(task, seed, [], [], observation)
         if key in self.nodes:  # another seed of a seed-free task
             self.roots[(task.id, seed)] = key
             return key
@@ -131,6 +139,9 @@ class GameGraph:
     def _copies(self) -> bool:
         if self.branch != "auto":
             return self.branch == "copy"
+        if getattr(self._env, "native_engine", False):  # an interpreter a copy would share
+            self.branch = "replay"
+            return False
         try:
             copy.deepcopy(self._env)
         except Exception:  # noqa: BLE001 - any failure to copy means: replay instead
@@ -139,11 +150,15 @@ class GameGraph:
         self.branch = "copy"
         return True
 
-    def _key(self, task: Task, seed: int | None, t: int, history: list[Turn],
+    def _key(self, task: Task, seed: int | None, history: list[Turn], prefix: list[str],
              observation: Observation) -> tuple[NodeKey, list[dict]]:
+        """The node's key (module docstring) and its prompt; ``prefix``: the actions taken."""
         messages = build_messages(task, self.spec, history, observation, self.prompt)
         seed = None if self.share_seeds else seed
-        return (task.id, seed, t, observation.state_key, prompt_text(messages)), messages
+        text = prompt_text(messages)
+        if self.memo == "history":
+            text = json.dumps([prefix, text], ensure_ascii=False)
+        return (task.id, seed, len(prefix), observation.state_key, text), messages
 
     def _listed(self, observation: Observation) -> list[str]:
         actions = list(observation.available_actions or [])[: self.prompt.max_actions_shown]
@@ -168,8 +183,11 @@ class GameGraph:
                         self._check_revisit(child)
                     continue
                 if len(self.nodes) >= self.max_nodes:
-                    raise NotEnumerable(f"{self.spec.id}: more than {self.max_nodes} nodes; "
-                                        "use the Monte-Carlo truth for this world")
+                    raise NotEnumerable(
+                        f"{self.spec.id}: more than {self.max_nodes} nodes (max_nodes) by "
+                        f"turn {child.key[2]} of {self.max_turns}: too large to enumerate; "
+                        "shorten the horizon (rollout.max_turns) or use the Monte-Carlo "
+                        "truth for this world")
                 self.nodes[child.key] = Node(
                     build_messages(child.task, self.spec, child.history, child.observation,
                                    self.prompt), self._listed(child.observation))
@@ -186,25 +204,26 @@ class GameGraph:
             return None
         turn = Turn(observation=frame.observation, action=action,
                     response=self.reply(action), state_key=frame.key[3])
-        history = [*frame.history, turn]
-        key, _ = self._key(frame.task, frame.seed, t + 1, history, result.observation)
+        history, prefix = [*frame.history, turn], [*frame.prefix, action]
+        key, _ = self._key(frame.task, frame.seed, history, prefix, result.observation)
         edge.child = key
-        return _Frame(key, env, history, [*frame.prefix, action], frame.task, frame.seed,
-                      result.observation)
+        return _Frame(key, env, history, prefix, frame.task, frame.seed, result.observation)
 
     def _check_revisit(self, frame: _Frame) -> None:
         """Re-step every action of a revisited node along this path and compare edges."""
         stored = self.nodes[frame.key]
         if self._listed(frame.observation) != stored.actions:
             raise NotEnumerable(f"{self.spec.id}: node {frame.key[2:4]} lists other actions "
-                                "on another path (state_key does not determine the state)")
+                                "on another path (state_key does not determine the state; "
+                                "memo='history' enumerates the episode tree instead)")
         probe = Node(stored.messages, stored.actions)
         for action in stored.actions:
             self._step(frame, probe, action)
             if action in stored.edges and probe.edges[action] != stored.edges[action]:
                 raise NotEnumerable(f"{self.spec.id}: {action!r} from node {frame.key[2:4]} "
                                     "differs on another path (state_key does not determine "
-                                    "the state)")
+                                    "the state; memo='history' enumerates the episode tree "
+                                    "instead)")
 
     def _branch(self, frame: _Frame, action: str) -> tuple[Env | None, StepResult]:
         self.env_steps += 1

@@ -61,6 +61,9 @@ class CreditReportOptions:
     returns: str = "outcome"  # exact truth's return: outcome, success or rewards
     gamma: float = 1.0  # exact truth's discount
     share_seeds: bool = False  # exact truth: the env's reset ignores the seed (one tree/task)
+    memo: str = "state"  # exact truth: merge nodes on state (state_key + prompt) or history
+    max_nodes: int = 100_000  # exact truth: refuse a larger world (NotEnumerable)
+    menu: int | None = None  # wrap the env in agentrl.lab.menu.MenuEnv with this many others
 
 
 def resolve_recipe(source: str | Path | Recipe | dict, overrides: list[str]) -> Recipe:
@@ -113,7 +116,7 @@ def credit_report(source: str | Path | Recipe | dict, overrides: list[str] = (),
     options = options or CreditReportOptions()
     recipe = resolve_recipe(source, list(overrides))
     check_rows(options.rows)
-    env = check_recipe(recipe)
+    env = with_menu(lambda: check_recipe(recipe), options.menu)()
     tasks = list(env.tasks(options.split))[: options.tasks]
     options.out.mkdir(parents=True, exist_ok=True)
     warmed = ""
@@ -129,7 +132,8 @@ def credit_report(source: str | Path | Recipe | dict, overrides: list[str] = (),
     scorer = None
     if options.truth == "exact":
         scorer, policy = exact_scorer(policy, recipe)
-    make_env = env_factory(recipe, timeout_s=recipe.rollout.step_timeout_s)
+    make_env = with_menu(env_factory(recipe, timeout_s=recipe.rollout.step_timeout_s),
+                         options.menu)
     runner = ContinuationRunner(make_env, policy, recipe.rollout)
     started = time.monotonic()
     try:
@@ -167,10 +171,7 @@ def credit_report(source: str | Path | Recipe | dict, overrides: list[str] = (),
                   else recipe.policy.model + warmed),
         "policy_note": options.policy_note, "tasks": len(tasks),
         "group_size": recipe.rollout.group_size, "k": options.k, "split": options.split,
-        "truth": (f"exact A = Q − V by DP over {exact_nodes} nodes (returns "
-                  f"{options.returns}, γ {options.gamma:g})" if scorer is not None else
-                  f"Monte-Carlo A = Q − V with K = {options.k} continuations per distinct "
-                  "prefix"),
+        "truth": truth_note(options, exact_nodes if scorer is not None else None),
         "markov_prompts": not recipe.rollout.prompt.note_omitted_turns
         and recipe.rollout.prompt.history == "last_k" and recipe.rollout.prompt.k == 0,
         "rollout_s": rolled - started, "mc_s": finished - rolled,
@@ -180,6 +181,26 @@ def credit_report(source: str | Path | Recipe | dict, overrides: list[str] = (),
     write_outputs(options.out, rows, info, estimates, truth, mixed)
     write_turns(options.out / "credit_turns.jsonl", trajectories, truth, estimates)
     return options.out / "credit_report.md"
+
+
+def truth_note(options: CreditReportOptions, exact_nodes: int | None) -> str:
+    """How the truth was computed, for the report's header (None nodes: Monte Carlo)."""
+    menu = (f"; replies cut to a menu (own + {options.menu} other tasks' demonstrations)"
+            if options.menu is not None else "")
+    if exact_nodes is None:
+        return (f"Monte-Carlo A = Q − V with K = {options.k} continuations per distinct "
+                f"prefix{menu}")
+    return (f"exact A = Q − V by DP over {exact_nodes} nodes (memo {options.memo}, returns "
+            f"{options.returns}, γ {options.gamma:g}){menu}")
+
+
+def with_menu(make_env, others: int | None):
+    """``make_env`` wrapped in a `MenuEnv` with ``others`` other tasks' replies (None: as is)."""
+    if others is None:
+        return make_env
+    from agentrl.lab.menu import MenuEnv
+
+    return lambda: MenuEnv(make_env(), others=others)
 
 
 def exact_scorer(policy: object, recipe: Recipe) -> tuple[ActionScorer, object]:
@@ -203,7 +224,8 @@ def exact_truth(make_env, recipe: Recipe, scorer: ActionScorer,
                 options: CreditReportOptions) -> tuple[list[list[float]], int]:
     """(A^π per turn by DP, the number of nodes enumerated)."""
     graph = GameGraph(make_env, recipe.rollout.prompt, reply=action_reply,
-                      max_turns=recipe.rollout.max_turns, share_seeds=options.share_seeds)
+                      max_turns=recipe.rollout.max_turns, share_seeds=options.share_seeds,
+                      memo=options.memo, max_nodes=options.max_nodes)
     try:
         for trajectory, seed in zip(trajectories, reset_seeds, strict=True):
             graph.root(trajectory.task, seed)
