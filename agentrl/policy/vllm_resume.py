@@ -64,17 +64,21 @@ def run_requests(engine: Any, prompts: list[list[int]], params_for: ParamsFor,
     requests = [StreamedRequest(row, list(prompt)) for row, prompt in enumerate(prompts)]
     version = swap.version if swap is not None else 0
     live = _submit(engine, requests, params_for)
-    while engine.has_unfinished_requests():
-        for output in engine.step():
-            request = live.get(output.request_id)
-            if request is not None:
-                _append(request, output, version)
-        if swap is not None and swap.pending():
-            running = [r for r in requests if not r.done]
-            if running:
-                engine.abort_request([r.request_id for r in running])
-                version = swap.apply()
-                live = _submit(engine, running, params_for)
+    try:
+        while engine.has_unfinished_requests():
+            for output in engine.step():
+                request = live.get(output.request_id)
+                if request is not None:
+                    _append(request, output, version)
+            if swap is not None and swap.pending():
+                running = [r for r in requests if not r.done]
+                if running:
+                    engine.abort_request([r.request_id for r in running])
+                    version = swap.apply()
+                    live = _submit(engine, running, params_for)
+    except BaseException:  # leave no request of this call on the engine for the next one
+        engine.abort_request([r.request_id for r in requests if not r.done])
+        raise
     return requests
 
 

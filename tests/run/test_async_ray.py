@@ -8,13 +8,13 @@ Real parts: Ray, toy/corridor, a tiny random llama, the async loop (`tests.run.c
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from agentrl.run.loop import train
+from tests.rollout.test_ray_env_workers import live_actors
 from tests.run.conftest import toy_run_recipe
 
 ray = pytest.importorskip("ray")
@@ -26,17 +26,6 @@ def ray_session() -> Any:
     ray.init(num_cpus=2, include_dashboard=False)
     yield
     ray.shutdown()
-
-
-def _live_actors(wait_s: float = 20.0) -> list[str]:
-    """Actors not DEAD once none are left or ``wait_s`` has passed (kills are async)."""
-    deadline = time.monotonic() + wait_s
-    while True:
-        alive = [actor_id for actor_id, actor in ray._private.state.actors().items()
-                 if actor["State"] != "DEAD"]
-        if not alive or time.monotonic() > deadline:
-            return alive
-        time.sleep(0.2)
 
 
 def test_async_run_with_ray_env_actors_trains_and_records_versions(
@@ -59,4 +48,4 @@ def test_async_run_with_ray_env_actors_trains_and_records_versions(
     assert [row["iteration"] for row in rows[:3]] == [0, 1, 2]
     assert all("loss/policy" in row and row["async/staleness_max"] <= 1 for row in rows[:3])
     assert all(row["async/dropped_groups"] == 0 for row in rows[:3])
-    assert _live_actors() == []  # the runners' actors are gone with the run
+    assert live_actors() == []  # the runners' actors are gone with the run
