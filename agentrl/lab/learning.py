@@ -59,6 +59,8 @@ class LearningSetup:
     markov: bool = True
     exact_eval: bool = True
     eval_split: str = "train"
+    heldout_curve: bool = False  # also the held-out success at every point, not only the last
+    reuse_graphs: bool = False  # keep each eval game graph for later runs of this process
 
 
 @dataclass
@@ -72,6 +74,7 @@ class RunResult:
     resampled_groups: float = 0.0
     batch_curve: list[float] = field(default_factory=list)  # training batches' success
     lr: float = 0.0
+    heldout_points: list[float] = field(default_factory=list)  # with setup.heldout_curve
 
     @property
     def auc(self) -> float:
@@ -94,14 +97,23 @@ def prompt_options(setup: LearningSetup) -> PromptOptions:
                          note_omitted_turns=not setup.markov)
 
 
+_GRAPHS: dict[str, GameGraph] = {}  # setup.reuse_graphs: built once per process
+
+
 class Evaluator:
     """The policy's success on fixed tasks: exact (one game graph, built once) or sampled."""
 
     def __init__(self, setup: LearningSetup, make_env, runner: RolloutRunner,
                  tasks: list[Task]) -> None:
         self.setup, self.runner, self.tasks = setup, runner, tasks
-        self.graph = (GameGraph(make_env, prompt_options(setup), reply=action_reply,
-                                share_seeds=True) if setup.exact_eval else None)
+        self.graph = None
+        if setup.exact_eval:
+            key = repr((setup.env_id, sorted(setup.env_kwargs.items()),
+                        prompt_options(setup), [t.id for t in tasks]))
+            self.graph = _GRAPHS.get(key) or GameGraph(make_env, prompt_options(setup),
+                                                       reply=action_reply, share_seeds=True)
+            if setup.reuse_graphs:
+                _GRAPHS[key] = self.graph
         self.roots = [self.graph.root(task) for task in tasks] if self.graph else []
 
     def success(self, policy: TabularPolicy, seed: int) -> float:
@@ -114,8 +126,8 @@ class Evaluator:
         return sum(t.success for t in episodes) / max(1, len(episodes))
 
     def close(self) -> None:
-        """Close the graph's env."""
-        if self.graph is not None:
+        """Close the graph's env (kept open when the setup reuses graphs)."""
+        if self.graph is not None and not self.setup.reuse_graphs:
             self.graph.close()
 
 
@@ -147,7 +159,9 @@ def train_tabular(setup: LearningSetup, method: str, seed: int,
     runner = RolloutRunner(make_env, policy, rollout_options(setup))
     estimator = get_advantage(method)
     evaluator = Evaluator(setup, make_env, runner, fixed)
+    held = Evaluator(setup, make_env, runner, heldout[: setup.eval_tasks])
     curve, batch_curve, resampled = [evaluator.success(policy, seed + 7)], [], 0.0
+    held_points = [held.success(policy, seed + 11)] if setup.heldout_curve else []
     try:
         for iteration in range(setup.updates):
             tasks = batch_tasks(train_tasks, setup.tasks_per_update, seed, iteration)
@@ -167,13 +181,15 @@ def train_tabular(setup: LearningSetup, method: str, seed: int,
                         [turn.action_ids for turn, _ in turns],
                         [a * len(turns) / max(1, len(valid)) for _, a in turns], setup.lr)
             curve.append(evaluator.success(policy, seed + 7))
-        held = Evaluator(setup, make_env, runner, heldout[: setup.eval_tasks])
-        heldout_success = held.success(policy, seed + 11)
-        held.close()
+            if setup.heldout_curve:
+                held_points.append(held.success(policy, seed + 11))
+        heldout_success = held_points[-1] if held_points else held.success(policy, seed + 11)
     finally:
+        held.close()
         evaluator.close()
         runner.close()
-    return RunResult(method, seed, curve, heldout_success, resampled, batch_curve, setup.lr)
+    return RunResult(method, seed, curve, heldout_success, resampled, batch_curve, setup.lr,
+                     held_points)
 
 
 def paired_summary(differences: list[float]) -> dict[str, float]:

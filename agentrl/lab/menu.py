@@ -49,25 +49,27 @@ def answer_label(answer: str) -> str:
 class MenuEnv(Env):
     """``inner`` (an env or a registered id, built with ``inner_kwargs``) with each task's
     replies cut to a menu (module docstring). ``others``: how many other tasks'
-    demonstrations join each task's menu (the next ones in the task's split, cyclically)."""
+    demonstrations join each task's menu (the next ones in the task's split, cyclically);
+    ``tasks_per_split``: offer only the first N tasks of each split (menus unchanged)."""
 
     def __init__(self, inner: str | Env = "tools/search-qa",
-                 inner_kwargs: dict[str, Any] | None = None, others: int = 1) -> None:
+                 inner_kwargs: dict[str, Any] | None = None, others: int = 1,
+                 tasks_per_split: int | None = None) -> None:
         if others < 0:
             raise ValueError(f"MenuEnv: others={others} must be ≥ 0")
         self.inner = make(inner, **(inner_kwargs or {})) if isinstance(inner, str) else inner
         if not hasattr(self.inner, "demonstration"):
             raise ValueError(f"MenuEnv: {self.inner.spec.id} has no demonstration(task); a "
                              "menu is built from the env's own demonstrations")
-        self.others = others
+        self.others, self.cap = others, tasks_per_split
         self.spec = self.inner.spec.model_copy(update={
             "id": f"{self.inner.spec.id}+menu", "action_format": "text"})
         self._menus: dict[str, dict[str, str]] = {}
         self._menu: dict[str, str] = {}
 
     def tasks(self, split: str) -> Sequence[Task]:
-        """The wrapped env's tasks."""
-        return self.inner.tasks(split)
+        """The wrapped env's tasks (the first ``tasks_per_split``)."""
+        return list(self.inner.tasks(split))[: self.cap]
 
     def menu(self, task: Task) -> dict[str, str]:
         """label → reply for ``task``, in label order (module docstring)."""
