@@ -103,7 +103,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS / "credit-exact.md")
     args = parser.parse_args()
     from agentrl.lab.report import CreditReportOptions, credit_report
-    from agentrl.lab.stats import contrast_lines, correct
+    from agentrl.lab.stats import contrast_lines, correct, write_contrasts
 
     command = "python benchmarks/credit_exact.py " + shlex.join(sys.argv[1:])
     started, load = time.monotonic(), os.getloadavg()
@@ -136,6 +136,7 @@ def main() -> None:
         *contrast_lines(family, PRIMARY),
         "", "## Per batch", "", *sections]
     args.out.write_text("\n".join(lines) + "\n")
+    write_contrasts(args.out, command, PRIMARY, family)
     print("\n".join(headline))
     print(f"primary: {family[PRIMARY].cell()}")
 

@@ -115,7 +115,7 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=RESULTS / "credit-exact-llm.md")
     args = parser.parse_args()
-    from agentrl.lab.stats import contrast_lines, correct
+    from agentrl.lab.stats import contrast_lines, correct, write_contrasts
 
     command = "python benchmarks/credit_exact_llm.py " + shlex.join(sys.argv[1:])
     started, load = time.monotonic(), os.getloadavg()
@@ -134,6 +134,7 @@ def main() -> None:
         *contrast_lines(family, primary),
         "", "## Per batch", "", *sections]
     args.out.write_text("\n".join(lines) + "\n")
+    write_contrasts(args.out, command, primary, family)
     print("\n".join(headline))
     print(f"primary: {primary} {family[primary].cell()}")
 

@@ -84,7 +84,7 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=30.0)
     parser.add_argument("--out", type=Path, default=RESULTS / "credit-gated.md")
     args = parser.parse_args()
-    from agentrl.lab.stats import correct, paired
+    from agentrl.lab.stats import correct, paired, write_contrasts
 
     command = "python benchmarks/credit_gated.py " + shlex.join(sys.argv[1:])
     started, load = time.monotonic(), os.getloadavg()
@@ -130,6 +130,7 @@ def main() -> None:
            "## Per arm", "", *rows, "", "## Mean exact success curve (updates 0 …)", "",
            *curves, ""]
     args.out.write_text("\n".join(out) + "\n")
+    write_contrasts(args.out, command, PRIMARY, family)
     print("\n".join(out))
 
 

@@ -80,7 +80,7 @@ def main() -> None:
     from agentrl.credit.registry import get_advantage
     from agentrl.lab.fidelity import pearson
     from agentrl.lab.spa_exact import group_interval
-    from agentrl.lab.stats import correct, paired_group_bootstrap
+    from agentrl.lab.stats import correct, paired_group_bootstrap, write_contrasts
     from agentrl.policy.hf import HFPolicy
     from agentrl.rewards.igpo import igpo
 
@@ -131,6 +131,7 @@ def main() -> None:
         "| contrast | Δ Pearson [95% CI] p (Holm) |", "|---|---|",
         *[f"| {n} | {d.cell()} |" for n, d in family.items() if n != PRIMARY], ""]
     args.out.write_text("\n".join(out) + "\n")
+    write_contrasts(args.out, command, PRIMARY, family)
     print("\n".join(out))
 
 

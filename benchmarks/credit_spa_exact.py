@@ -161,7 +161,7 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=RESULTS / "credit-spa-exact.md")
     args = parser.parse_args()
-    from agentrl.lab.stats import contrast_lines, correct
+    from agentrl.lab.stats import contrast_lines, correct, write_contrasts
 
     command = "python benchmarks/credit_spa_exact.py " + shlex.join(sys.argv[1:])
     started, load = time.monotonic(), os.getloadavg()
@@ -185,6 +185,7 @@ def main() -> None:
         *contrast_lines(family, primary, column="Δ [95% CI] p (Holm)"),
         "", "## Per env", "", *sections]
     args.out.write_text("\n".join(out) + "\n")
+    write_contrasts(args.out, command, primary, family)
     print(f"primary: {primary} {family[primary].cell()}")
 
 

@@ -124,3 +124,17 @@ def contrast_lines(family: dict[str, Difference], primary: str, *,
             f"Primary (uncorrected): **{primary}** = {family[primary].cell()}.", "",
             f"| contrast | {column} |", "|---|---|",
             *[f"| {name} | {d.cell()} |" for name, d in family.items() if name != primary]]
+
+
+def write_contrasts(markdown_path, command: str, primary: str,
+                    family: dict[str, Difference], **extra: object) -> None:
+    """The contrasts of a result file as JSON beside it (``.json``): ``command``,
+    ``primary`` and ``contrasts`` (name → mean, low, high, p, p_adjusted, n), plus
+    ``extra``; what ``benchmarks/credit_table.py`` reads."""
+    import json
+    from dataclasses import asdict
+    from pathlib import Path
+
+    data = {"command": command.strip(), "primary": primary,
+            "contrasts": {name: asdict(d) for name, d in family.items()}, **extra}
+    Path(markdown_path).with_suffix(".json").write_text(json.dumps(data, indent=1) + "\n")
