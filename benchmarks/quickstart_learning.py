@@ -56,6 +56,7 @@ class SeedResult:
     rl: int  # held-out successes after RL
     episodes: int
     train_success: list[float] = field(default_factory=list)  # per iteration
+    first_round_success: list[float] = field(default_factory=list)  # before resampling
     approx_kl: list[float] = field(default_factory=list)
     mixed_fraction: list[float] = field(default_factory=list)
     signal_turns: int = 0  # turns whose advantage was not 0, over all iterations
@@ -106,6 +107,23 @@ def _read_number(path: Path) -> float:
     return float(path.read_text()) if path.exists() else float("nan")
 
 
+def first_round_success(rollouts: Path) -> list[float]:
+    """Per iteration, the success rate of its first round of rollouts: with dynamic sampling
+    on, ``rollout/success`` is the kept batch's, which resampling biases towards mixed groups;
+    the first round (each group member's first episode, in the order they were written) is
+    the policy's own. Without dynamic sampling the two are equal."""
+    seen: set[tuple[str, int]] = set()
+    wins: dict[str, list[bool]] = {}
+    lines = rollouts.read_text().splitlines() if rollouts.exists() else []
+    for episode in (json.loads(line) for line in lines if line.strip()):
+        key = (episode["group_id"], episode["member"])
+        if key not in seen:
+            seen.add(key)
+            wins.setdefault(episode["group"]["scope"], []).append(bool(episode["success"]))
+    order = sorted(wins, key=lambda scope: int(scope.strip("it/") or 0))
+    return [sum(wins[scope]) / len(wins[scope]) for scope in order]
+
+
 def run_seed(recipe: Path, seed: int, iterations: int | None, heldout: int,
              extra: list[str], run_dir: Path, collect_only: bool = False) -> SeedResult:
     """Warm start + eval, then RL resumed from the warm start + eval, for one seed
@@ -143,7 +161,8 @@ def run_seed(recipe: Path, seed: int, iterations: int | None, heldout: int,
     rows = [r for r in rows if "rollout/success" in r]
     return SeedResult(
         seed, warm["successes"], rl["successes"], rl["episodes"],
-        [r["rollout/success"] for r in rows], [r.get("train/approx_kl", 0.0) for r in rows],
+        [r["rollout/success"] for r in rows], first_round_success(folder / "rollouts.jsonl"),
+        [r.get("train/approx_kl", 0.0) for r in rows],
         [r.get("rollout/mixed_group_fraction", float("nan")) for r in rows],
         int(sum(r.get("train/turns_with_signal", 0) for r in rows)),
         int(sum(r.get("train/turns", 0) for r in rows)),
@@ -180,8 +199,8 @@ def report(results: list[SeedResult], args: argparse.Namespace, started: str,
     from agentrl.lab.learning import paired_summary
 
     summary = paired_summary([r.difference for r in results])
-    curve = mean_curve([r.train_success for r in results])
-    rising = paired_summary([slope(r.train_success) for r in results])
+    curve = mean_curve([r.first_round_success for r in results])
+    rising = paired_summary([slope(r.first_round_success) for r in results])
     kl = [k for r in results for k in r.approx_kl]
     lines = [
         f"# Quickstart learning: held-out success after RL vs the SFT warm start ({args.label})",
@@ -197,13 +216,13 @@ def report(results: list[SeedResult], args: argparse.Namespace, started: str,
          "the date and load above are the collection's, not the runs'."
          if args.collect else f"Seeds finished: {len(results)} in {seconds / 60:.1f} min."),
         "",
-        "| seed | warm start | after RL | d | training success per iteration | "
+        "| seed | warm start | after RL | d | training success per iteration (first round) | "
         "mixed-outcome groups per iteration | turns with signal | approx_kl (mean) | "
         "RL phase min | CPU s: warm phase, RL phase |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
-        train = " ".join(f"{s:.2f}" for s in r.train_success)
+        train = " ".join(f"{s:.2f}" for s in r.first_round_success)
         mixed = " ".join(f"{m:.2f}" for m in r.mixed_fraction)
         mean_kl = sum(r.approx_kl) / len(r.approx_kl) if r.approx_kl else 0.0
         lines.append(f"| {r.seed} | {r.warm}/{r.episodes} | {r.rl}/{r.episodes} | "
@@ -220,7 +239,8 @@ def report(results: list[SeedResult], args: argparse.Namespace, started: str,
         f"seeds better/worse {summary['wins']}/{summary['losses']}, exact sign-test "
         f"p = {summary['p_sign']:.3f}.",
         "",
-        "Mean training success per iteration (sampled episodes at the recipe's temperature): "
+        "Mean training success per iteration (each iteration's first round of sampled "
+        "episodes, at the recipe's temperature, before any dynamic-sampling resample): "
         + " ".join(f"{s:.2f}" for s in curve) + ".",
         f"Slope of each seed's training-success curve (least squares, per iteration), mean "
         f"over seeds: **{rising['mean']:+.3f}**, 95% t-CI [{rising['low']:+.3f}, "
