@@ -51,6 +51,9 @@ SOURCES = (
     Source("credit-exact-llm.md", "SmolLM2 π on listed actions, toy fork/chain, 32 worlds "
            "× 8, exact A^π", "Δ Pearson", ("gigpo − gigpo-placebo", "gigpo − grpo",
                                           "salt − grpo")),
+    Source("credit-exact-worlds.md", "tabular π, 4 TextWorld easy games (3 turns) and the "
+           "search-QA 1-hop menu world (16 tasks, 4 turns), × 8, exact A^π", "Δ Pearson",
+           ("gigpo − gigpo-placebo", "gigpo − grpo", "salt − grpo")),
     Source("credit-learning.md", "tabular learning, drawn fork worlds, 6 seeds, tuned lr",
            "Δ exact-success AUC", ("(AUC)",)),
     Source("credit-spa-exact.md", "SPA head on SmolLM2 features, toy fork/chain, exact "

@@ -59,3 +59,20 @@ def test_a_batch_shaping_is_what_the_estimator_reads() -> None:
     flat = train_tabular(setup, "grpo", seed=0, shape=erase)
     assert seen == [16] and flat.curve == [flat.curve[0]] * 2
     assert train_tabular(setup, "grpo", seed=0).curve != flat.curve  # unshaped, it learns
+
+
+def test_the_held_out_curve_has_a_point_per_update_and_graphs_are_reused() -> None:
+    from agentrl.lab import learning
+
+    setup = LearningSetup(env_id="toy/fork", env_kwargs={"max_turns": 6}, updates=1,
+                          tasks_per_update=1, group_size=4, lr=20.0, eval_tasks=1,
+                          heldout_curve=True, reuse_graphs=True)
+    first = train_tabular(setup, "grpo", seed=0)
+    graphs = dict(learning._GRAPHS)
+    second = train_tabular(setup, "grpo", seed=0)
+    assert len(first.heldout_points) == 2 and first.heldout == first.heldout_points[-1]
+    assert second.curve == first.curve and second.heldout_points == first.heldout_points
+    assert len(graphs) == 2 and learning._GRAPHS == graphs  # built once, reused
+    for graph in graphs.values():
+        graph.close()
+    learning._GRAPHS.clear()
