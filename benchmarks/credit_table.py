@@ -139,7 +139,7 @@ def table(sources: tuple[Source, ...] = SOURCES) -> str:
         if loaded is None:
             continue
         command, rows = loaded
-        link = f"[{source.file}](../../benchmarks/results/{source.file})"
+        link = f"[{source.file}](../benchmarks/results/{source.file})"
         for row in rows:
             name = f"**{row.name}** (primary)" if row.primary else row.name
             lines.append(f"| {name} | {source.metric}; {source.setting}; {link} | "
@@ -167,7 +167,7 @@ def main() -> None:
             "the primary contrast of each file (declared before it ran) is uncorrected and "
             "in bold, the others Holm-corrected within their file.\n\n")
     outputs = {RESULTS / "credit-table.md": "# Credit evidence: every kept contrast\n\n"
-               + note + generated.replace("../../benchmarks/results/", ""),
+               + note + generated.replace("../benchmarks/results/", ""),
                EVIDENCE: splice(EVIDENCE.read_text(), note + generated)}
     stale = [p for p, text in outputs.items() if not p.exists() or p.read_text() != text]
     if args.check:
