@@ -109,6 +109,23 @@ def mean_curve(results: list, attribute: str) -> list[float]:
     return [sum(c[i] for c in curves) / len(curves) for i in range(len(curves[0]))]
 
 
+def tables(runs: dict[str, list], tuned: dict, updates: int) -> tuple[list[str], list[str]]:
+    """The per-arm table and the mean-curve table (markdown lines)."""
+    rows = ["| arm | lr (grid: mean AUC) | AUC | final success | held-out, first → last |",
+            "|---|---|---|---|---|"]
+    for arm, results in runs.items():
+        n, held = len(results), mean_curve(results, "heldout_points")
+        grid = ", ".join(f"{lr:g}: {auc:.3f}" for lr, auc in tuned[arm][1].items())
+        rows.append(f"| {arm} | {tuned[arm][0]:g} ({grid}) | "
+                    f"{sum(r.auc for r in results) / n:.3f} | "
+                    f"{sum(r.final for r in results) / n:.3f} | {held[0]:.3f} → {held[-1]:.3f} |")
+    curves = ["| arm | " + " | ".join(str(i) for i in range(updates + 1)) + " |",
+              "|---|" + "---|" * (updates + 1)]
+    curves += [f"| {arm} | " + " | ".join(f"{v:.3f}" for v in mean_curve(r, "curve")) + " |"
+               for arm, r in runs.items()]
+    return rows, curves
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=8)
@@ -131,18 +148,7 @@ def main() -> None:
             for arm in ARMS}
     family = contrasts(runs)
     end = os.getloadavg()
-    rows = ["| arm | lr (grid: mean AUC) | AUC | final success | held-out, first → last |",
-            "|---|---|---|---|---|"]
-    for arm, results in runs.items():
-        n, held = len(results), mean_curve(results, "heldout_points")
-        grid = ", ".join(f"{lr:g}: {auc:.3f}" for lr, auc in tuned[arm][1].items())
-        rows.append(f"| {arm} | {tuned[arm][0]:g} ({grid}) | "
-                    f"{sum(r.auc for r in results) / n:.3f} | "
-                    f"{sum(r.final for r in results) / n:.3f} | {held[0]:.3f} → {held[-1]:.3f} |")
-    curves = ["| arm | " + " | ".join(str(i) for i in range(args.updates + 1)) + " |",
-              "|---|" + "---|" * (args.updates + 1)]
-    curves += [f"| {arm} | " + " | ".join(f"{v:.3f}" for v in mean_curve(r, "curve")) + " |"
-               for arm, r in runs.items()]
+    rows, curves = tables(runs, tuned, args.updates)
     scored = len(SCORER[0].memo) if SCORER else 0
     doc = __doc__.split("\n\n")
     out = ["# IGPO against GRPO: tabular learning on a small search-QA world", "",
