@@ -12,8 +12,10 @@ import torch
 import torch.nn.functional as F
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from agentrl.policy.avoided_copies import adapters_take_autocast_inputs, contiguous_head_input
 from agentrl.policy.base import Generation, Messages, SamplingParams, TokenScores
 from agentrl.policy.chat import eos_token_ids, render, render_batch, to_generation
+from agentrl.policy.decode_snapshot import DecodeSnapshot
 from agentrl.policy.decoding import decode, decode_with_images, left_pad, positions_from_mask
 from agentrl.policy.multimodal import (
     ImageInputError,
@@ -56,9 +58,16 @@ class HFPolicy:
         max_batch_size: int = 16,
         vision: VisionProcessor | None = None,
         precision: Precision = FLOAT32,
+        decode_snapshot: bool = True,
     ) -> None:
         self.model = model
         self.precision = precision
+        contiguous_head_input(model)  # `agentrl.policy.avoided_copies`
+        if precision.autocast is not None:
+            adapters_take_autocast_inputs(model)
+        # CPU mixed precision decodes with a plain bf16 copy (`agentrl.policy.decode_snapshot`)
+        self.snapshot = (DecodeSnapshot(precision.autocast) if decode_snapshot
+                         and precision.autocast is not None and vision is None else None)
         self.tokenizer = tokenizer
         self.vision = vision
         self.name = name
@@ -77,10 +86,13 @@ class HFPolicy:
         dtype: str = "float32",
         lora: LoraOptions | None = None,
         max_batch_size: int = 16,
+        decode_snapshot: bool = True,
     ) -> HFPolicy:
         """Load model ``name`` (see `agentrl.policy.resolve`) onto ``device``, in the
         precision ``dtype`` resolves to there (`agentrl.policy.precision.Precision.of`;
-        ``auto`` is the recipe's default, a call from code gets float32 unless it asks)."""
+        ``auto`` is the recipe's default, a call from code gets float32 unless it asks).
+        ``decode_snapshot``: under CPU mixed precision, decode with a plain bf16 copy of the
+        current weights (`agentrl.policy.decode_snapshot`)."""
         precision = Precision.of(dtype, device, lora=lora is not None)
         tokenizer = load_tokenizer(name)
         model = load_model(name, dtype=precision.storage).to(device)
@@ -98,7 +110,7 @@ class HFPolicy:
             # a reduced-precision base gets an fp32 adapter (peft's autocast_adapter_dtype)
             model = get_peft_model(model, config, autocast_adapter_dtype=True)
         return cls(model, tokenizer, name=name, max_batch_size=max_batch_size, vision=vision,
-                   precision=precision)
+                   precision=precision, decode_snapshot=decode_snapshot)
 
     @property
     def device(self) -> torch.device:
@@ -176,29 +188,39 @@ class HFPolicy:
         generator = None
         if sampling.seed is not None:
             generator = torch.Generator(self.device).manual_seed(sampling.seed)
-        was_training = self.model.training
-        self.model.eval()
+        decoder, context = self._decoder(images)
+        was_training = decoder.training
+        decoder.eval()
         results: list[Generation] = []
-        kept = self.prefix_store.take(self.model)
+        kept = self.prefix_store.take(decoder)
         try:
-            with self.compute():
+            with context:
                 for start in range(0, len(prompts), self.max_batch_size):
                     end = start + self.max_batch_size
-                    results += self._generate_chunk(prompts[start:end], sampling,
+                    results += self._generate_chunk(decoder, prompts[start:end], sampling,
                                                     images and images[start:end], generator, kept)
         finally:
-            self.model.train(was_training)
+            decoder.train(was_training)
         return results
 
+    def _decoder(self, images: ImagesPerRow | None
+                 ) -> tuple[torch.nn.Module, contextlib.AbstractContextManager]:
+        """The model a rollout decodes with and the context it runs in: the plain bf16
+        snapshot under CPU mixed precision (`agentrl.policy.decode_snapshot`; text only),
+        else the trained model under `compute`."""
+        if self.snapshot is None or images:
+            return self.model, self.compute()
+        return self.snapshot.model_for(self.model), contextlib.nullcontext()
+
     def _generate_chunk(
-        self, chunk: list[list[int]], sampling: SamplingParams, images: ImagesPerRow | None,
-        generator: torch.Generator | None, kept: list[CachedRows],
+        self, decoder: torch.nn.Module, chunk: list[list[int]], sampling: SamplingParams,
+        images: ImagesPerRow | None, generator: torch.Generator | None, kept: list[CachedRows],
     ) -> list[Generation]:
         """One batch of `generate_from_ids` (at most ``max_batch_size`` prompts)."""
         shown = self._image_rows(images)
         if shown is None:
             tokens, logprobs, rows = decode(
-                self.model, chunk, sampling, pad_id=self.tokenizer.pad_token_id,
+                decoder, chunk, sampling, pad_id=self.tokenizer.pad_token_id,
                 eos_ids=self.eos_ids, generator=generator, kept=kept,
             )
             self.prefix_store.keep(rows)
@@ -329,8 +351,11 @@ class HFPolicy:
         """Nothing to release: the sampler is the trained model (`Sampler` protocol)."""
 
     def close(self) -> None:
-        """Drop the kept rollout caches (`Sampler` protocol); the model stays usable."""
+        """Drop the kept rollout caches and the decode snapshot (`Sampler` protocol); the
+        model stays usable."""
         self.prefix_store.clear()
+        if self.snapshot is not None:
+            self.snapshot.clear()
 
     def save(self, path: str | Path) -> None:
         """Write the model (or LoRA adapter), tokenizer and image processor (VLMs) in

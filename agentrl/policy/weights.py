@@ -39,19 +39,40 @@ def merged_state_dict(model: torch.nn.Module, dtype: torch.dtype | None = None
     """Name → tensor of ``model`` as a plain (non-LoRA) model of its architecture.
 
     A peft model's adapters are merged into a copy of each adapted weight (W + B A · α / r,
-    Hu et al. 2021, eq. 3) and the model is left unmerged, as it was. Tensors that share
-    storage (tied embeddings) get a copy under each name. Copies on the CPU, contiguous,
-    cast to ``dtype`` when given.
+    Hu et al. 2021, eq. 3), computed in fp32 beside the model: the model's own weights are
+    never touched (merging in place and back would round a bf16 base twice and drift it).
+    Tensors that share storage (tied embeddings) get a copy under each name. Copies on the
+    CPU, contiguous, cast to ``dtype`` when given (else each keeps its stored dtype).
     """
-    if _is_peft(model):
-        model.merge_adapter()
-        try:
-            items = [(_base_name(n), t) for n, t in model.state_dict().items()
-                     if "lora_" not in n and "modules_to_save" not in n]
-            return _copied(items, dtype)
-        finally:
-            model.unmerge_adapter()
-    return _copied(list(model.state_dict().items()), dtype)
+    if not _is_peft(model):
+        return _copied(list(model.state_dict().items()), dtype)
+    deltas = lora_deltas(model)
+    items = []
+    for name, tensor in model.state_dict().items():
+        if "lora_" in name or "modules_to_save" in name:
+            continue
+        if name in deltas:
+            tensor = (tensor.float() + deltas[name]).to(tensor.dtype)
+        items.append((_base_name(name), tensor))
+    return _copied(items, dtype)
+
+
+def lora_deltas(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """State-dict name of each adapted base weight → the sum of its active adapters'
+    B A · α / r in fp32 (peft's ``get_delta_weight``, which also handles transposed
+    layouts); empty for a model without LoRA layers."""
+    from peft.tuners.lora import LoraLayer
+
+    deltas: dict[str, torch.Tensor] = {}
+    for module_name, module in model.named_modules():
+        if not isinstance(module, LoraLayer) or getattr(module, "merged", False):
+            continue
+        key = f"{module_name}.base_layer.weight"
+        for adapter in module.active_adapters:
+            if adapter in module.lora_A:
+                delta = module.get_delta_weight(adapter).float()
+                deltas[key] = deltas[key] + delta if key in deltas else delta
+    return deltas
 
 
 def _copied(items: list[tuple[str, torch.Tensor]], dtype: torch.dtype | None

@@ -54,6 +54,7 @@ def load_policy(recipe: Recipe) -> HFPolicy:
     policy = HFPolicy.from_name(
         recipe.policy.model, device=recipe.policy.device, dtype=recipe.policy.dtype,
         lora=recipe.policy.lora, max_batch_size=recipe.policy.max_batch_size,
+        decode_snapshot=recipe.policy.decode_snapshot,
     )
     print(f"[policy] dtype {policy.precision.name} (policy.dtype={recipe.policy.dtype})",
           flush=True)

@@ -79,6 +79,13 @@ class PolicyOptions(_Section):
         "and optimizer state stay fp32 (`agentrl.policy.precision`). float32 always works.",
     )
     lora: LoraOptions | None = Field(default=None, description="Train a LoRA adapter when set.")
+    decode_snapshot: bool = Field(
+        default=True,
+        description="Under bfloat16 on a CPU, the hf backend decodes rollouts with a plain "
+        "bf16 copy of the current weights, adapters merged in, refreshed after every update "
+        "(`agentrl.policy.decode_snapshot`): no adapter layers or autocast per token. False: "
+        "decode with the trained model itself. No effect in float32 or on a GPU.",
+    )
     max_batch_size: int = Field(default=16, ge=1, description="Prompts per generate call.")
     cpu_threads: int | None = Field(
         default=None, ge=1,
