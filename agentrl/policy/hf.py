@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from agentrl.policy.avoided_copies import adapters_take_autocast_inputs, contiguous_head_input
+from agentrl.policy.avoided_copies import adapters_take_autocast_inputs, flat_head_input
 from agentrl.policy.base import Generation, Messages, SamplingParams, TokenScores
 from agentrl.policy.chat import eos_token_ids, render, render_batch, to_generation
 from agentrl.policy.decode_snapshot import DecodeSnapshot
@@ -62,7 +62,7 @@ class HFPolicy:
     ) -> None:
         self.model = model
         self.precision = precision
-        contiguous_head_input(model)  # `agentrl.policy.avoided_copies`
+        flat_head_input(model)  # `agentrl.policy.avoided_copies`
         if precision.autocast is not None:
             adapters_take_autocast_inputs(model)
         # CPU mixed precision decodes with a plain bf16 copy (`agentrl.policy.decode_snapshot`)
