@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fresh machine → a short GRPO run of the embedded SmolLM2-135M on generated TextWorld
-# games (an SFT warm start, then RL iterations whose training success rises), ending with a
-# held-out eval report in runs/textworld-grpo/report.md.
+# games (an SFT warm start, then 6 RL iterations with KL to the warm start and dynamic
+# sampling; whether they beat the warm start: benchmarks/results/quickstart-learning.md),
+# ending with a held-out eval report in runs/textworld-grpo/report.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
