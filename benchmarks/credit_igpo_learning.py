@@ -154,7 +154,7 @@ def main() -> None:
     out = ["# IGPO against GRPO: tabular learning on a small search-QA world", "",
            f"Command: `{command}`", "",
            provenance("benchmarks/credit_igpo_learning.py", time.monotonic() - started, load,
-                      end[0]), "", *doc[1:5], "",
+                      end[0]), "", *doc[1:4], "",
            f"{args.seeds} paired seeds, {args.updates} updates × {args.tasks} groups × "
            f"{args.group_size}, {args.worlds} training tasks (the fixed evaluation tasks) and "
            f"{args.worlds} held-out tasks, {args.max_turns} turns; the frozen scorer read "
