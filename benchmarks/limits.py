@@ -13,9 +13,10 @@ Measured in one run, so the figures share the machine's load:
    layers included; with the prefix shared, fewer FLOPs are done); "achieved" is that count
    over the time, "effective" the plain path's count (prefix not shared) over the time.
 3. **Decode.** One token at a time after a prompt, batch 1 and batch ``--batch`` (the main
-   job's): the seconds per step (the difference between a long and a short decode, over
-   the extra steps), the bytes one step must read (every weight in its stored dtype, and
-   the KV cache) over that time against the bandwidth, and tokens / s.
+   job's), with the model rollouts decode with (under bf16 the plain merged snapshot,
+   `agentrl.policy.decode_snapshot`): the seconds per step (the difference between a long
+   and a short decode, over the extra steps), the bytes one step must read (every weight in
+   its stored dtype, and the KV cache) over that time against the bandwidth, and tokens / s.
 
 The headline figures are printed last, one per line, as ``metric: value``.
 
@@ -97,16 +98,18 @@ def decode_figures(policy: HFPolicy, batch: int, args: argparse.Namespace) -> di
     """Seconds per decode step at ``batch`` rows and the bytes a step reads."""
     prompts = [list(range(1000 + 7 * r, 1000 + 7 * r + 64)) for r in range(batch)]
 
+    decoder, context = policy.decoder()  # under bf16: the plain snapshot rollouts use
+
     def run(tokens: int) -> None:
         sampling = SamplingParams(max_new_tokens=tokens, temperature=1.0, seed=0)
-        with torch.no_grad(), policy.compute():
-            decode(policy.model, prompts, sampling, pad_id=0, eos_ids=set())
+        with torch.no_grad(), context:
+            decode(decoder, prompts, sampling, pad_id=0, eos_ids=set())
 
     short, long = 4, 4 + args.steps
     step = (best_seconds(lambda: run(long), args.repeats)
             - best_seconds(lambda: run(short), args.repeats)) / args.steps
-    weights = sum(p.numel() * p.element_size() for p in policy.model.parameters())
-    config = policy.model.config
+    weights = sum(p.numel() * p.element_size() for p in decoder.parameters())
+    config = decoder.config
     heads = config.num_key_value_heads * (config.hidden_size // config.num_attention_heads)
     kv_dtype = 2 if policy.precision.autocast or policy.precision.storage != torch.float32 else 4
     average_length = 64 + (short + long) / 2

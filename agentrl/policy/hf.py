@@ -188,7 +188,7 @@ class HFPolicy:
         generator = None
         if sampling.seed is not None:
             generator = torch.Generator(self.device).manual_seed(sampling.seed)
-        decoder, context = self._decoder(images)
+        decoder, context = self.decoder(images)
         was_training = decoder.training
         decoder.eval()
         results: list[Generation] = []
@@ -203,7 +203,7 @@ class HFPolicy:
             decoder.train(was_training)
         return results
 
-    def _decoder(self, images: ImagesPerRow | None
+    def decoder(self, images: ImagesPerRow | None = None
                  ) -> tuple[torch.nn.Module, contextlib.AbstractContextManager]:
         """The model a rollout decodes with and the context it runs in: the plain bf16
         snapshot under CPU mixed precision (`agentrl.policy.decode_snapshot`; text only),
