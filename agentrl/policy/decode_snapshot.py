@@ -27,6 +27,7 @@ from __future__ import annotations
 import torch
 from transformers import AutoModelForCausalLM, PreTrainedModel
 
+from agentrl.policy.avoided_copies import flat_head_input
 from agentrl.policy.weights import merged_state_dict
 
 
@@ -64,6 +65,7 @@ class DecodeSnapshot:
             self.model = AutoModelForCausalLM.from_config(base.config, dtype=self.dtype)
             self.model.generation_config = base.generation_config
             self.model.to(next(trained.parameters()).device).eval().requires_grad_(False)
+            flat_head_input(self.model)  # the prefill's last positions: no copy of the head
         missing, unexpected = self.model.load_state_dict(state, strict=False)
         unexpected = [name for name in unexpected if not name.endswith("lm_head.weight")]
         if missing or unexpected:

@@ -36,6 +36,7 @@ def test_snapshot_holds_the_merged_weights_and_follows_every_update() -> None:
     model = snapshot.model_for(policy.model)
     assert all(p.dtype == torch.bfloat16 for p in model.parameters())
     assert not any("lora" in name for name, _ in model.named_parameters())
+    assert "forward" in vars(model.get_output_embeddings())  # the flat head (avoided_copies)
     layer = policy.model.get_base_model().model.layers[0].self_attn.q_proj
     expected = (layer.base_layer.weight.float() + layer.lora_B["default"].weight
                 @ layer.lora_A["default"].weight * (8 / 4)).to(torch.bfloat16)
