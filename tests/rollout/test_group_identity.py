@@ -173,6 +173,7 @@ def test_old_format_json_loads() -> None:
     assert dumped.pop("group") is None and dumped["turns"][0].pop("policy_version") == 0
     assert dumped.pop("member") is None
     assert dumped["turns"][0]["observation"].pop("messages") is None  # added since, too
+    assert dumped["turns"][0].pop("token_versions") is None  # added since: one version
     assert dumped == old  # nothing else added, nothing lost
 
 
