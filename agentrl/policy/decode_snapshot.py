@@ -28,13 +28,7 @@ import torch
 from transformers import AutoModelForCausalLM, PreTrainedModel
 
 from agentrl.policy.avoided_copies import flat_head_input
-from agentrl.policy.weights import merged_state_dict
-
-
-def weights_fingerprint(model: torch.nn.Module) -> tuple[tuple[int, int], ...]:
-    """What changes whenever a parameter of ``model`` is changed in place (an optimizer
-    step, ``copy_``, ``load_state_dict``: its version counter) or replaced (its address)."""
-    return tuple((p.data_ptr(), p._version) for p in model.parameters())
+from agentrl.policy.weights import merged_state_dict, weights_fingerprint
 
 
 class DecodeSnapshot:

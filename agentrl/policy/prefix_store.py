@@ -20,6 +20,7 @@ import torch
 from transformers import DynamicCache
 
 from agentrl.policy.kv_cache import ReservedLayer
+from agentrl.policy.weights import weights_fingerprint
 
 MIN_REUSED_TOKENS = 32  # below this, prefilling again is as cheap as gathering the cache
 
@@ -115,17 +116,11 @@ class PrefixStore:
         self._kept: list[CachedRows] = []
         self._weights: tuple[tuple[int, int], ...] | None = None
 
-    @staticmethod
-    def _fingerprint(model: torch.nn.Module) -> tuple[tuple[int, int], ...]:
-        # Every in-place change of a tensor (optimizer step, copy_, load_state_dict) bumps
-        # its version counter; a moved or replaced tensor has a new address.
-        return tuple((p.data_ptr(), p._version) for p in model.parameters())
-
     def take(self, model: torch.nn.Module) -> list[CachedRows]:
         """The kept rows if ``model``'s weights are unchanged since they were kept (else
         none); the store is emptied either way, for this call's rows."""
         kept, self._kept = self._kept, []
-        weights = self._fingerprint(model)
+        weights = weights_fingerprint(model)
         valid = weights == self._weights
         self._weights = weights
         return kept if valid else []

@@ -24,6 +24,12 @@ from safetensors.torch import save_file
 WEIGHTS_FILE = "model.safetensors"
 
 
+def weights_fingerprint(model: torch.nn.Module) -> tuple[tuple[int, int], ...]:
+    """What changes whenever a parameter of ``model`` is changed in place (an optimizer
+    step, ``copy_``, ``load_state_dict``: its version counter) or replaced (its address)."""
+    return tuple((p.data_ptr(), p._version) for p in model.parameters())
+
+
 def _is_peft(model: torch.nn.Module) -> bool:
     return hasattr(model, "merge_adapter") and hasattr(model, "get_base_model")
 
